@@ -1,0 +1,63 @@
+"""Safe, streaming XML reading for GPX and TCX: no DTDs, no entities, bounded depth."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError as XmlSyntaxError
+
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import iterparse
+
+from kneeclinic.domain.activity import ParseError
+from kneeclinic.domain.parsers.limits import MAX_XML_DEPTH
+
+_LEADING_SPACE_BEFORE_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t\r\n]+(?=<\?xml)")
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace: ``{http://...}trkpt`` gives ``trkpt``."""
+    return tag.rpartition("}")[2]
+
+
+def events(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
+    """``("start"|"end", element)`` pairs of a document, refusing DTDs and entities.
+
+    ``what`` names the format ("GPX", "TCX") in error messages. Whitespace before the XML
+    declaration, which some exporters write and strict parsers reject, is dropped first.
+    """
+    data = _LEADING_SPACE_BEFORE_DECLARATION.sub(b"", data, count=1)
+    depth = 0
+    try:
+        for event, element in iterparse(
+            io.BytesIO(data),
+            events=("start", "end"),
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+        ):
+            if event == "start":
+                depth += 1
+                if depth > MAX_XML_DEPTH:
+                    raise ParseError(
+                        f"this {what} file nests its elements more than {MAX_XML_DEPTH} deep, "
+                        f"which no real {what} file does"
+                    )
+            else:
+                depth -= 1
+            yield event, element
+    except DTDForbidden:
+        raise ParseError(
+            f"this {what} file declares a document type (DTD); we refuse those for safety"
+        ) from None
+    except (EntitiesForbidden, ExternalReferenceForbidden):
+        raise ParseError(
+            f"this {what} file defines XML entities; we refuse those for safety"
+        ) from None
+    except XmlSyntaxError as exc:
+        raise ParseError(
+            f"this {what} file is damaged: it is not well-formed XML ({exc}); "
+            "it may be cut short or edited by hand"
+        ) from None
