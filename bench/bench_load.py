@@ -1,0 +1,105 @@
+"""Time the load analysis over a synthetic ten-year history of about 2,500 runs.
+
+Run with ``python bench/bench_load.py``. The target is well under 50 ms for every metric together;
+the script exits with status 1 if the median is over that.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kneeclinic.domain import load
+from kneeclinic.domain.units import DistanceUnit
+
+TARGET_MS = 50.0
+REPEATS = 30
+NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+
+def synthetic_history(runs: int = 2_500, years: int = 10, seed: int = 1) -> list[load.RunRecord]:
+    """About five runs a week for ten years, with some walks, rides, treadmill runs and glitches."""
+    rng = np.random.default_rng(seed)
+    offsets_s = np.sort(rng.uniform(0, years * 365 * 86_400, runs))
+    first = NOW - timedelta(days=years * 365)
+    distances = rng.gamma(4.0, 2_500.0, runs)
+    records: list[load.RunRecord] = []
+    for i, (offset, distance) in enumerate(zip(offsets_s, distances, strict=True)):
+        sport = "walking" if i % 40 == 0 else "cycling" if i % 55 == 0 else "running"
+        duration = distance * rng.uniform(0.28, 0.40)
+        if i % 500 == 7:
+            distance, duration = 300_000.0, 3_600.0  # a broken file
+        records.append(
+            load.RunRecord(
+                code=f"run-{i}",
+                start=first + timedelta(seconds=float(offset)),
+                distance_m=float(distance),
+                duration_s=float(duration),
+                sport=sport,
+                excluded=i % 97 == 0,
+                indoor=i % 13 == 0,
+            )
+        )
+    return records
+
+
+def timings_ms(action: Callable[[], object]) -> tuple[float, float]:
+    """The best and the median of ``REPEATS`` timed calls, in milliseconds."""
+    action()  # warm up
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times), statistics.median(times)
+
+
+def main() -> int:
+    records = synthetic_history()
+    summary = load.analyse(records, now=NOW, tz="Europe/London")
+    if summary.daily is None:
+        raise SystemExit("the synthetic history produced no counted runs")
+    daily = summary.daily.distance_m
+    counted = [r for r in summary.runs if r.counted]
+    starts = np.array([r.start.timestamp() for r in counted])
+    distance = np.array([r.distance_m for r in counted])
+    figures = {
+        "single-run spikes (Frandsen 2025)": timings_ms(lambda: load._spikes(starts, distance)),
+        "EWMA acute + chronic": timings_ms(lambda: (load.ewma(daily, 7), load.ewma(daily, 28))),
+        "weekly totals and progression": timings_ms(lambda: load._weeks(summary.daily)),
+        "plan check": timings_ms(lambda: load.plan_check(12_000, summary)),
+        "everything (analyse), km": timings_ms(
+            lambda: load.analyse(records, now=NOW, tz="Europe/London")
+        ),
+        "everything (analyse), miles, amber": timings_ms(
+            lambda: load.analyse(
+                records,
+                now=NOW,
+                tz="Europe/London",
+                pain=load.PainLight.AMBER,
+                unit=DistanceUnit.MILES,
+            )
+        ),
+    }
+    print(
+        f"load analysis: {len(records)} records, {len(counted)} counted runs, "
+        f"{len(daily)} days, {REPEATS} repeats"
+    )
+    print(f"  {'':<40} {'best':>9} {'median':>9}")
+    for name, (best, median) in figures.items():
+        print(f"  {name:<40} {best:6.2f} ms {median:6.2f} ms")
+    worst = max(median for _, median in figures.values())
+    print(f"target: under {TARGET_MS:.0f} ms -> {'ok' if worst < TARGET_MS else 'TOO SLOW'}")
+    return 0 if worst < TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
