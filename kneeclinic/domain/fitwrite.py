@@ -116,12 +116,15 @@ ACTIVITY = _Message(
     34, ((253, UINT32), (0, UINT32), (1, UINT16), (2, ENUM), (3, ENUM), (4, ENUM), (5, UINT32))
 )
 DEVELOPER_DATA_ID = _Message(207, ((1, BYTE), (3, UINT8)), sizes=((1, 16),))
+TIME_CORRELATION = _Message(162, ((253, UINT32), (1, UINT32)))
 FIELD_DESCRIPTION = _Message(
     206, ((0, UINT8), (1, UINT8), (2, UINT8), (3, STRING), (8, STRING)), sizes=((3, 8), (8, 4))
 )
 
 EVENT_TIMER, EVENT_LAP, EVENT_SESSION, EVENT_ACTIVITY = 0, 9, 8, 26
 EVENT_START, EVENT_STOP, EVENT_STOP_ALL = 0, 1, 4
+POWER_ON_S = 1000
+"""Where relative ("system time") timestamps start: seconds since the device was switched on."""
 RECORD_LOCAL = 1  # a compressed timestamp header can only name local types 0 to 3
 
 
@@ -184,7 +187,7 @@ def encode_run(
     altitude_m: Sequence[float] | FloatArray | None = None,
     latitude_deg: Sequence[float] | FloatArray | None = None,
     longitude_deg: Sequence[float] | FloatArray | None = None,
-    sport: Sport = Sport.RUNNING,
+    sport: Sport | int = Sport.RUNNING,
     sub_sport: SubSport = SubSport.GENERIC,
     utc_offset_s: int = 0,
     manufacturer: int = GARMIN,
@@ -193,6 +196,9 @@ def encode_run(
     compressed_timestamps: bool = False,
     developer_field: bool = False,
     session: bool = True,
+    relative_time: bool = False,
+    time_correlation: bool = False,
+    compressed_speed_distance: bool = False,
 ) -> bytes:
     """A complete FIT activity file for one run (or walk, ride...) recorded at the given times.
 
@@ -201,19 +207,27 @@ def encode_run(
     as FIT does, in strides per minute plus 1/128 fractions. ``compressed_timestamps`` writes
     records with the 1-byte time header of old Garmin watches; ``developer_field`` adds a
     developer "power" field to every record; ``session=False`` leaves out lap, session and
-    activity messages (as an app that writes records only).
+    activity messages (as an app that writes records only). ``sport`` may be a raw FIT sport
+    number (3 is a multisport transition).
+
+    Old devices: ``relative_time`` writes timestamps as seconds since power-on (dated only by
+    the activity's local time, or by a timestamp_correlation message with ``time_correlation``);
+    ``compressed_speed_distance`` packs speed and distance in the 3-byte foot-pod field.
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     times = np.asarray(time_s, dtype=np.float64)
     if times.shape[0] == 0:
         raise ValueError("a run needs at least one record")
-    start_fit = round(start.timestamp()) - FIT_EPOCH_UNIX_S
+    absolute_start = round(start.timestamp()) - FIT_EPOCH_UNIX_S
+    start_fit = POWER_ON_S if relative_time else absolute_start
     stamps = (start_fit + np.round(times)).astype(np.int64)
     distance = np.asarray(distance_m, dtype=np.float64)
     writer = _Writer()
     writer.write(FILE_ID, 4, manufacturer, product, 1234567890, start_fit)
     writer.write(DEVICE_INFO, start_fit, 0, manufacturer, product, 1000)
+    if time_correlation:
+        writer.write(TIME_CORRELATION, absolute_start, start_fit)
     if developer_field:
         writer.write(DEVELOPER_DATA_ID, bytes(range(16)), 0)
         writer.write(FIELD_DESCRIPTION, 0, 0, UINT16, b"Power\x00\x00\x00", b"W\x00\x00\x00")
@@ -228,12 +242,24 @@ def encode_run(
         "longitude": _optional(longitude_deg),
     }
     writer.chunks.append(
-        _records(stamps, streams, compressed=compressed_timestamps, developer=developer_field)
+        _records(
+            stamps,
+            streams,
+            compressed=compressed_timestamps,
+            developer=developer_field,
+            foot_pod=compressed_speed_distance,
+        )
     )
     end = int(stamps[-1])
     writer.write(EVENT, end, EVENT_TIMER, EVENT_STOP_ALL, 0)
     if session:
-        _summaries(writer, stamps, streams, sport, sub_sport, utc_offset_s, lap_distance_m)
+        code = SPORT_CODES[sport] if isinstance(sport, Sport) else sport
+        _summaries(writer, stamps, streams, (code, SUB_SPORT_CODES[sub_sport]), lap_distance_m)
+        local_end = absolute_start + int(stamps[-1] - stamps[0]) + utc_offset_s
+        _, timer = _times(stamps)
+        writer.write(
+            ACTIVITY, end, round(timer * 1000), 1, 0, EVENT_ACTIVITY, EVENT_STOP, local_end
+        )
     return _file(b"".join(writer.chunks))
 
 
@@ -260,8 +286,12 @@ def _records(
     *,
     compressed: bool,
     developer: bool,
+    foot_pod: bool,
 ) -> bytes:
     values = dict(streams)
+    packed = None
+    if foot_pod:
+        packed = _foot_pod(values.pop("distance"), values.pop("speed"))
     cadence = values["cadence"]
     if cadence is not None:
         strides = cadence / 2.0
@@ -270,7 +300,7 @@ def _records(
             np.isnan(strides), np.nan, strides - np.floor(strides)
         )
     present = [spec for spec in _RECORD_FIELDS if values.get(spec[0]) is not None]
-    layout: list[tuple[str, str]] = [("header", "u1")]
+    layout: list[tuple[str, str] | tuple[str, str, tuple[int]]] = [("header", "u1")]
     definition = []
     if not compressed:
         layout.append(("f253", "<u4"))
@@ -278,6 +308,9 @@ def _records(
     for _name, number, base, kind, _, _ in present:
         layout.append((f"f{number}", "<" + kind))
         definition.append((number, int(kind[1]), base))
+    if packed is not None:
+        layout.append(("f8", "u1", (3,)))
+        definition.append((8, 3, BYTE))
     if developer:
         layout.append(("dev", "<u2"))
     rows = np.zeros(stamps.shape[0], dtype=np.dtype(layout))
@@ -297,6 +330,8 @@ def _records(
         rows[f"f{number}"] = np.where(
             np.isnan(raw), limit, np.clip(np.nan_to_num(raw), low, limit - 1)
         )
+    if packed is not None:
+        rows["f8"] = packed
     if developer:
         rows["dev"] = 200 + (np.arange(stamps.shape[0]) % 50)
     header = 0x60 if developer else 0x40
@@ -308,13 +343,24 @@ def _records(
     return definition_bytes + rows.tobytes()
 
 
+def _foot_pod(distance: FloatArray | None, speed: FloatArray | None) -> npt.NDArray[np.uint8]:
+    """compressed_speed_distance: 12 bits of speed (cm/s), 12 bits of rolling distance (1/16 m)."""
+    assert distance is not None  # noqa: S101 - always given by encode_run
+    speed_cm = np.round(np.nan_to_num(speed if speed is not None else 0 * distance) * 100)
+    speed_raw = np.clip(speed_cm, 0, 0xFFF).astype(np.int64)
+    rolling = np.round(np.nan_to_num(distance) * 16).astype(np.int64) % 4096
+    out = np.empty((distance.shape[0], 3), dtype=np.uint8)
+    out[:, 0] = speed_raw & 0xFF
+    out[:, 1] = (speed_raw >> 8) | ((rolling & 0x0F) << 4)
+    out[:, 2] = rolling >> 4
+    return out
+
+
 def _summaries(
     writer: _Writer,
     stamps: npt.NDArray[np.int64],
     streams: dict[str, FloatArray | None],
-    sport: Sport,
-    sub_sport: SubSport,
-    utc_offset_s: int,
+    sport: tuple[int, int],
     lap_distance_m: float,
 ) -> None:
     distance = streams["distance"]
@@ -331,7 +377,7 @@ def _summaries(
         writer.write(
             LAP, int(stamps[last]), index, int(stamps[first]),
             round(elapsed * 1000), round(timer * 1000), _distance(lap_m),
-            _mean(heart), _max(heart), whole, fraction, EVENT_LAP, EVENT_STOP, SPORT_CODES[sport],
+            _mean(heart), _max(heart), whole, fraction, EVENT_LAP, EVENT_STOP, sport[0],
         )  # fmt: skip
     elapsed, timer = _times(stamps)
     heart, cadence = streams["heart_rate"], streams["cadence"]
@@ -339,13 +385,10 @@ def _summaries(
     end = int(stamps[-1])
     writer.write(
         SESSION, end, 0, int(stamps[0]), round(elapsed * 1000), round(timer * 1000),
-        _distance(float(np.nanmax(distance))), SPORT_CODES[sport], SUB_SPORT_CODES[sub_sport],
+        _distance(float(np.nanmax(distance))), sport[0], sport[1],
         _mean(heart), _max(heart), whole, fraction, _ascent(streams["altitude"]), 0, len(bounds),
         EVENT_SESSION, EVENT_STOP,
     )  # fmt: skip
-    writer.write(
-        ACTIVITY, end, round(timer * 1000), 1, 0, EVENT_ACTIVITY, EVENT_STOP, end + utc_offset_s
-    )
 
 
 def _lap_bounds(distance: FloatArray, lap_distance_m: float) -> list[tuple[int, int]]:

@@ -99,16 +99,20 @@ Tables = dict[int, _Table]
 
 def parse_fit(data: bytes, name: str = "") -> list[Activity]:
     """Every real activity in a FIT file (``name`` is only used in messages)."""
+    fast_error: fitwalk.FitStructureError | None = None
     try:
         tables = _tables_from_walk(fitwalk.walk(data))
-    except fitwalk.FitStructureError as fast_error:
-        tables = _tables_from_fitdecode(data, fast_error)
+    except fitwalk.FitStructureError as error:
+        fast_error = error
+        tables = _tables_from_fitdecode(data, error)
     try:
         activities = _activities(tables)
     except ParseError:
         raise
     except Exception as exc:  # a sanity check we did not foresee must not crash an import
         raise ParseError(f"this FIT file could not be read ({type(exc).__name__})") from exc
+    if not activities and fast_error is not None:
+        raise ParseError(str(fast_error))  # the walker's reason says more than "nothing found"
     if not activities:
         raise ParseError(
             "this FIT file holds no activity (it may be a settings, course or health file)"
