@@ -666,12 +666,19 @@ def analyse(
     *,
     now: datetime,
     tz: tzinfo | str,
-    pain: PainLight = PainLight.GREEN,
+    pain: PainLight | str = PainLight.GREEN,
     unit: DistanceUnit = DistanceUnit.KM,
 ) -> LoadSummary:
-    """Every load metric and guardrail for one runner, as of ``now`` in their time zone ``tz``."""
+    """Every load metric and guardrail for one runner, as of ``now`` in their time zone ``tz``.
+
+    ``pain`` is the pain model's light ("green", "amber" or "red", or its enum).
+    """
     if now.tzinfo is None or now.utcoffset() is None:
         raise LoadError("The current time has no time zone.")
+    try:
+        pain = PainLight(pain)
+    except ValueError as error:
+        raise LoadError(f"{pain!r} is not a pain light (green, amber or red).") from error
     zone = _resolve_zone(tz)
     today = now.astimezone(zone).date()
     ordered = sorted(runs, key=lambda run: (run.start, run.code))

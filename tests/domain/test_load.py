@@ -670,3 +670,10 @@ def test_each_result_carries_its_records_figures() -> None:
     assert load.record is record
     assert (load.code, load.start, load.local_date) == ("mill", at(24), date(2026, 11, 24))
     assert (load.distance_m, load.duration_s, load.indoor) == (7_000, 2_400, True)
+
+
+def test_the_pain_light_may_come_as_the_pain_models_own_value() -> None:
+    summary = analyse(FORTNIGHT, now=NOW, tz=LONDON, pain="amber")
+    assert summary.pain is PainLight.AMBER
+    with pytest.raises(LoadError, match="not a pain light"):
+        analyse(FORTNIGHT, now=NOW, tz=LONDON, pain="purple")
