@@ -248,6 +248,11 @@ def _daily_worst(
 MORNING = frozenset({PainWhen.NEXT_MORNING})
 
 
+def daily_worst_pain(entries: Iterable[PainEntry], zone_: tzinfo) -> dict[date, int]:
+    """The worst pain recorded on each day, in the runner's time zone (for charts and comparisons)."""
+    return _daily_worst(entries, zone_)
+
+
 def usual_morning_pain(entries: Iterable[PainEntry], before: date, zone_: tzinfo) -> float | None:
     """Median morning pain over the last 7 mornings before a day (Appendix B.2), or None."""
     mornings = _daily_worst(entries, zone_, MORNING)

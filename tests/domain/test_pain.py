@@ -20,6 +20,7 @@ from kneeclinic.domain.pain import (
     assess_activity,
     check_pain_nrs,
     daily_status,
+    daily_worst_pain,
     niggle_rule,
     should_ask_morning_check,
     usual_morning_pain,
@@ -311,3 +312,8 @@ def test_a_run_with_only_pain_during_it_recorded_is_judged_on_that() -> None:
     assert status.reasons == (
         "Pain during the run was 5/10: acceptable, but not yet low enough to build on.",
     )
+
+
+def test_the_worst_pain_of_each_day_is_kept() -> None:
+    entries = [entry(1, 2), entry(1, 5, PainWhen.STAIRS, hour=12), entry(0, 1)]
+    assert daily_worst_pain(entries, LONDON) == {TODAY - timedelta(days=1): 5, TODAY: 1}
