@@ -249,7 +249,7 @@ MORNING = frozenset({PainWhen.NEXT_MORNING})
 
 
 def daily_worst_pain(entries: Iterable[PainEntry], zone_: tzinfo) -> dict[date, int]:
-    """The worst pain recorded on each day, in the runner's time zone (for charts and comparisons)."""
+    """The worst pain recorded on each day, in the runner's time zone (charts, comparisons)."""
     return _daily_worst(entries, zone_)
 
 
