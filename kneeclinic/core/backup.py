@@ -1,0 +1,151 @@
+"""Consistent backups of the whole data folder's contents, and restoring them.
+
+A backup is one ``.tar.gz`` holding the database (SQLite through the online backup API, or a
+``pg_dump -Fc`` archive for PostgreSQL), the uploaded originals and a manifest. It can be taken
+while the app runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from kneeclinic import __version__
+
+DB_MEMBER_SQLITE = "kneeclinic.sqlite3"
+DB_MEMBER_PG = "kneeclinic.pgdump"
+
+
+class BackupError(Exception):
+    pass
+
+
+def _sqlite_path() -> str:
+    return str(settings.DATABASES["default"]["NAME"])
+
+
+def _is_sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    db = settings.DATABASES["default"]
+    args = ["-h", str(db["HOST"] or "localhost"), "-U", str(db["USER"] or "postgres")]
+    if db.get("PORT"):
+        args += ["-p", str(db["PORT"])]
+    env = {"PGPASSWORD": str(db.get("PASSWORD") or "")}
+    return args, env
+
+
+def backup(destination: Path) -> Path:
+    """Write a backup archive to ``destination`` (a file, or a folder to put a dated file in)."""
+    if destination.is_dir():
+        stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+        destination = destination / f"kneeclinic-backup-{stamp}.tar.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if _is_sqlite():
+            db_file = work / DB_MEMBER_SQLITE
+            source = sqlite3.connect(_sqlite_path())
+            target = sqlite3.connect(db_file)
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        else:
+            db_file = work / DB_MEMBER_PG
+            args, env = _pg_env()
+            name = str(settings.DATABASES["default"]["NAME"])
+            _run(["pg_dump", "-Fc", "-f", str(db_file), *args, name], env)
+        manifest = {
+            "version": __version__,
+            "created": datetime.now(tz=UTC).isoformat(),
+            "database": "sqlite" if _is_sqlite() else "postgresql",
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(destination, "w:gz") as tar:
+            tar.add(work / "manifest.json", arcname="manifest.json")
+            tar.add(db_file, arcname=db_file.name)
+            if settings.UPLOADS_DIR.exists():
+                tar.add(settings.UPLOADS_DIR, arcname="uploads")
+    destination.chmod(0o600)
+    return destination
+
+
+def restore(archive: Path) -> dict[str, str]:
+    """Replace the database and uploads with those in ``archive``. Stop the app first."""
+    if not archive.is_file():
+        raise BackupError(f"No backup file at {archive}.")
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp, filter="data")
+        work = Path(tmp)
+        try:
+            manifest = json.loads((work / "manifest.json").read_text())
+        except (OSError, ValueError):
+            raise BackupError("This file is not a Knee Clinic backup (no manifest).") from None
+        if manifest.get("database") == "sqlite":
+            _restore_sqlite(work / DB_MEMBER_SQLITE)
+        elif manifest.get("database") == "postgresql":
+            args, env = _pg_env()
+            name = str(settings.DATABASES["default"]["NAME"])
+            _run(
+                [
+                    "pg_restore",
+                    "--clean",
+                    "--if-exists",
+                    "-d",
+                    name,
+                    *args,
+                    str(work / DB_MEMBER_PG),
+                ],
+                env,
+            )
+        else:
+            raise BackupError("The backup's manifest names no known database.")
+        if settings.UPLOADS_DIR.exists():
+            shutil.rmtree(settings.UPLOADS_DIR)
+        if (work / "uploads").exists():
+            shutil.copytree(work / "uploads", settings.UPLOADS_DIR)
+    return {str(k): str(v) for k, v in manifest.items()}
+
+
+def _restore_sqlite(source_file: Path) -> None:
+    if not _is_sqlite():
+        raise BackupError("This backup holds a SQLite database, but the app is set to PostgreSQL.")
+    check = sqlite3.connect(source_file)
+    try:
+        result = check.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        check.close()
+    if result != "ok":
+        raise BackupError(f"The backup's database failed its integrity check: {result}")
+    connection.close()
+    source = sqlite3.connect(source_file)
+    target = sqlite3.connect(_sqlite_path())
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    import os
+
+    try:
+        subprocess.run(command, check=True, env={**os.environ, **env}, capture_output=True)  # noqa: S603
+    except FileNotFoundError:
+        raise BackupError(f"{command[0]} is not installed; it is needed for PostgreSQL.") from None
+    except subprocess.CalledProcessError as exc:
+        raise BackupError(
+            f"{command[0]} failed: {exc.stderr.decode(errors='replace')[:500]}"
+        ) from None

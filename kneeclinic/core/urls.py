@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kneeclinic.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("today/", views.today_view, name="today"),
+    path("about/", views.about, name="about"),
+]

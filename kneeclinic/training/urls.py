@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kneeclinic.training import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("", views.load, name="load"),
+]
