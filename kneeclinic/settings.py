@@ -243,7 +243,8 @@ TASKS = {
     "default": {
         "BACKEND": (
             "django.tasks.backends.immediate.ImmediateBackend"
-            if env_bool("KNEECLINIC_TASKS_IMMEDIATE", False)
+            # Tests run tasks at once unless a test asks for the real queue.
+            if env_bool("KNEECLINIC_TASKS_IMMEDIATE", TESTING)
             else "django_tasks_db.DatabaseBackend"
         ),
     }
