@@ -254,8 +254,9 @@ def _records(table: _Table, clock: _Clock) -> _Records:
     speed = _prefer(table.get(73), table.get(6)) / 1000.0
     altitude = _prefer(table.get(78), table.get(2)) / 5.0 - 500.0
     distance = table.get(5) / 100.0
-    if np.all(np.isnan(distance)) and table.compressed is not None:
-        distance, compressed_speed = _expand_compressed(table.compressed)
+    if table.compressed is not None:  # rows without a distance field may carry the foot-pod one
+        compressed_distance, compressed_speed = _expand_compressed(table.compressed)
+        distance = _prefer(distance, compressed_distance)
         speed = _prefer(speed, compressed_speed)
     cadence = table.get(4) + np.nan_to_num(table.get(53)) / 128.0
     streams = {
@@ -446,16 +447,25 @@ def _computed(
     return _Computed(
         elapsed_s=elapsed,
         moving_s=moving,
-        distance_m=float(np.nanmax(distance) - np.nanmin(distance))
-        if distance is not None
-        else None,
+        distance_m=_span(distance),
         ascent_m=_ascent(streams["altitude_m"]),
         avg_hr=_mean(heart),
-        max_hr=float(np.nanmax(heart)) if heart is not None else None,
+        max_hr=_largest(heart),
         avg_cadence_spm=_mean(
             None if cadence_spm is None else np.where(cadence_spm > 0, cadence_spm, np.nan)
         ),
     )
+
+
+def _span(values: FloatArray | None) -> float | None:
+    largest = _largest(values)
+    return None if largest is None else largest - float(np.nanmin(values))  # type: ignore[arg-type]
+
+
+def _largest(values: FloatArray | None) -> float | None:
+    if values is None or not np.any(~np.isnan(values)):
+        return None
+    return float(np.nanmax(values))
 
 
 def _mean(values: FloatArray | None) -> float | None:
@@ -465,10 +475,10 @@ def _mean(values: FloatArray | None) -> float | None:
 
 
 def _ascent(altitude: FloatArray | None) -> float | None:
-    if altitude is None:
+    if altitude is None or _largest(altitude) is None:
         return None
     values = altitude[~np.isnan(altitude)]
-    total, low = 0.0, float(values[0]) if values.shape[0] else 0.0
+    total, low = 0.0, float(values[0])
     for value in values.tolist():  # short loop: only files without a session total get here
         if value < low:
             low = value

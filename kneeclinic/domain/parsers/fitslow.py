@@ -40,8 +40,6 @@ def read_tables(data: bytes, wanted: dict[int, tuple[int, ...]]) -> dict[int, li
                 if number == 8 and isinstance(raw, tuple) and len(raw) >= 3:
                     row[-8] = raw[:3]
                     continue
-                if isinstance(raw, tuple):
-                    raw = raw[0] if raw else None
                 if number in numbers and number not in row and isinstance(raw, int | float):
                     row[number] = raw
             tables[frame.global_mesg_num].append(row)

@@ -79,9 +79,6 @@ class FitFile:
     def definitions(self, global_num: int) -> list[Definition]:
         return self.by_global.get(global_num, [])
 
-    def count(self, global_num: int) -> int:
-        return sum(len(d.offsets) for d in self.definitions(global_num))
-
 
 def walk(data: bytes) -> FitFile:
     """Walk every FIT file chained in ``data``.
@@ -236,10 +233,7 @@ def column(fit: FitFile, definitions: list[Definition], number: int) -> FloatArr
 
     Raw values without scale; the format's "invalid" value and absent fields become ``nan``.
     """
-    parts = [_gather(fit.buffer, d, number) for d in definitions]
-    if not parts:
-        return np.zeros(0, dtype=np.float64)
-    return np.concatenate(parts)
+    return np.concatenate([_gather(fit.buffer, d, number) for d in definitions] or [np.zeros(0)])
 
 
 def has_field(definitions: list[Definition], number: int) -> bool:
@@ -265,9 +259,9 @@ def byte_columns(
 
 def times(definitions: list[Definition]) -> FloatArray:
     """Per-message timestamps tracked during the walk (files with compressed timestamp headers)."""
-    if not definitions:
-        return np.zeros(0, dtype=np.float64)
-    return np.concatenate([np.asarray(d.times, dtype=np.float64) for d in definitions])
+    return np.concatenate(
+        [np.asarray(d.times, dtype=np.float64) for d in definitions] or [np.zeros(0)]
+    )
 
 
 def _gather(buffer: npt.NDArray[np.uint8], definition: Definition, number: int) -> FloatArray:

@@ -13,7 +13,7 @@ import fitdecode
 import numpy as np
 import pytest
 
-from kneeclinic.domain.activity import Activity, ParseError, Sport, SubSport
+from kneeclinic.domain.activity import ParseError, Sport, SubSport
 from kneeclinic.domain.fitwrite import encode_run, fit_crc
 from kneeclinic.domain.parsers import fit, fitwalk
 from kneeclinic.domain.parsers.fit import parse_fit
@@ -38,9 +38,9 @@ def a_run(seconds: int = 600, speed: float = 3.0, **options: Any) -> bytes:
     return encode_run(options.pop("start", START), t, distance, **streams, **options)
 
 
-def only(activities: list[Activity]) -> Activity:
-    assert len(activities) == 1
-    return activities[0]
+def only[T](items: list[T]) -> T:
+    assert len(items) == 1
+    return items[0]
 
 
 def fitdecode_messages(data: bytes, name: str) -> list[fitdecode.FitDataMessage]:
@@ -85,7 +85,7 @@ def test_fitdecode_reads_our_files_with_the_same_values_and_valid_crcs() -> None
     assert last.get_value("heart_rate") == 150
     assert last.get_value("cadence") == 85 and last.get_value("fractional_cadence") == 0.5
     assert last.get_value("position_lat") == round(ours.samples.latitude_deg[-1] * 2**31 / 180)  # type: ignore[index]
-    session = only(fitdecode_messages(data, "session"))  # type: ignore[arg-type]
+    session = only(fitdecode_messages(data, "session"))
     assert session.get_value("total_distance") == ours.distance_m
     assert session.get_value("total_elapsed_time") == ours.elapsed_s
 
@@ -210,7 +210,13 @@ def test_a_truncated_file_is_named_as_truncated() -> None:
 def test_a_truncated_definition_is_named_as_truncated() -> None:
     data = a_run(seconds=10)
     header = data[:14]
-    for body in (b"\x40\x00\x00", b"\x40\x00\x00\x14\x00\x05\x00", b"\x60\x00\x00\x14\x00\x00"):
+    bodies = (
+        b"\x40\x00\x00",
+        b"\x40\x00\x00\x14\x00\x05\x00",
+        b"\x60\x00\x00\x14\x00\x00",
+        b"\x60\x00\x00\x14\x00\x00\x02\x00",
+    )
+    for body in bodies:
         patched = bytearray(header + body + b"\x00\x00")
         patched[4:8] = len(body).to_bytes(4, "little")
         with pytest.raises(ParseError, match="truncated"):
@@ -361,6 +367,8 @@ def test_device_names_read_like_the_box_they_came_in() -> None:
     assert device_name(None, 1) == ""
     assert device_name(4242, 7) == "Manufacturer 4242 (product 7)"
     assert device_name(97, None) == "MiPulse"
+    assert device_name(1, 1936) == "Garmin approach s6"
+    assert device_name(1, 1) == "Garmin hrm1"
 
 
 def test_the_encoder_refuses_naive_times_and_empty_runs() -> None:
@@ -385,6 +393,113 @@ def test_missing_values_are_written_as_fit_invalid_values_and_read_as_nan() -> N
     assert run.samples is not None and run.samples.heart_rate_bpm is None  # never recorded
     assert run.avg_heart_rate_bpm is None
     assert run.samples.cadence_spm is not None and math.isnan(run.samples.cadence_spm[0])
+
+
+def test_a_file_whose_header_promises_more_than_its_messages_is_truncated() -> None:
+    data = bytearray(a_run(seconds=10)[:-2])  # whole messages, no CRC
+    data[4:8] = (int.from_bytes(data[4:8], "little") + 2).to_bytes(4, "little")
+    with pytest.raises(ParseError, match="truncated"):
+        parse_fit(bytes(data))
+
+
+def test_a_chain_of_a_foot_pod_file_and_a_gps_file_reads_both_distances() -> None:
+    later = START + timedelta(hours=2)
+    pod, gps = parse_fit(
+        a_run(seconds=100, compressed_speed_distance=True) + a_run(seconds=100, start=later)
+    )
+    assert pod.samples is not None and gps.samples is not None
+    assert pod.samples.distance_m is not None and pod.samples.distance_m[-1] == pytest.approx(297.0)
+    assert gps.samples.distance_m is not None and gps.samples.distance_m[-1] == pytest.approx(297.0)
+
+
+def test_fields_of_an_unexpected_type_or_size_read_as_missing() -> None:
+    data = bytes([0x00, 0x01, 0x02, 0x03, 0x04])
+    fit_file = fitwalk.FitFile(np.frombuffer(data, dtype=np.uint8), {})
+    text = fitwalk.Definition(20, False, {3: (0, 2, 7)}, 2, offsets=[1])  # heart rate as a string
+    short = fitwalk.Definition(20, False, {5: (0, 2, 6)}, 2, offsets=[1])  # uint32 in 2 bytes
+    assert math.isnan(fitwalk.column(fit_file, [text], 3)[0])
+    assert math.isnan(fitwalk.column(fit_file, [short], 5)[0])
+    assert fitwalk.offsets_of([]).shape == (0,)
+
+
+def test_all_invalid_foot_pod_values_give_no_distance() -> None:
+    distance, speed = fit._expand_compressed(np.full((3, 3), 0xFF, dtype=np.uint8))
+    assert np.all(np.isnan(distance)) and np.all(np.isnan(speed))
+
+
+def tables(messages: dict[int, list[dict[int, Any]]]) -> fit.Tables:
+    """Message tables as the readers produce them, for edge cases no encoder writes."""
+    out: fit.Tables = {}
+    for number in fit.WANTED:
+        rows = messages.get(number, [])
+        table = fit._Table(len(rows))
+        for field_number in {k for row in rows for k in row}:
+            table.columns[field_number] = np.array([row.get(field_number, np.nan) for row in rows])
+        out[number] = table
+    return out
+
+
+T0 = 1_000_000_000  # a FIT timestamp (2021-09-08)
+
+
+def test_a_session_without_start_time_starts_at_its_first_record_or_is_dropped() -> None:
+    records = [{253: T0 + i, 5: i * 300.0} for i in range(5)]
+    sessions: list[dict[int, float]] = [
+        {5: 1, 7: 4000.0, 59: 3000.0, 253: T0 + 4},
+        {5: 1, 253: T0 - 100},  # no start time and no records before its end: nothing to show
+    ]
+    first = only(fit._activities(tables({fit.RECORD: records, fit.SESSION: sessions})))
+    assert first.start.timestamp() == T0 + fitwalk.FIT_EPOCH_UNIX_S
+    assert first.moving_s == 3.0  # total_moving_time is preferred to timer time
+    assert first.sub_sport is SubSport.GENERIC
+
+
+def test_an_impossible_session_duration_is_replaced_by_the_records() -> None:
+    records = [{253: T0 + i} for i in range(5)]
+    sessions = [{2: T0, 5: 1, 6: 0, 7: 30 * 86400 * 1000.0}]
+    run = only(fit._activities(tables({fit.RECORD: records, fit.SESSION: sessions})))
+    assert run.elapsed_s == 4.0
+
+
+def test_multisport_windows_cope_with_missing_session_fields() -> None:
+    records = [{253: T0 + i, 5: i * 100.0} for i in range(10)]
+    sessions: list[dict[int, float]] = [
+        {2: T0, 5: 1, 253: T0 + 4},  # no elapsed time: ends at its timestamp
+        {2: T0 + 5, 5: 2, 7: 4000.0},  # no timestamp: ends after its elapsed time
+    ]
+    run, ride = fit._activities(tables({fit.RECORD: records, fit.SESSION: sessions}))
+    assert run.samples is not None and len(run.samples) == 5
+    assert ride.samples is not None and len(ride.samples) == 5
+
+
+def test_laps_without_start_or_duration_and_absurd_time_zones_are_ignored() -> None:
+    records = [{253: T0 + i} for i in range(5)]
+    laps: list[dict[int, float]] = [{2: T0, 253: T0 + 4}, {7: 4000.0}, {2: T0, 7: 4000.0}]
+    activity_rows = [{253: T0 + 4, 5: T0 + 4 + 20 * 3600}]
+    run = only(
+        fit._activities(
+            tables(
+                {
+                    fit.RECORD: records,
+                    fit.SESSION: [{2: T0, 5: 1}],
+                    fit.LAP: laps,
+                    fit.ACTIVITY: activity_rows,
+                }
+            )
+        )
+    )
+    assert len(run.laps) == 1
+    assert run.utc_offset_s is None
+
+
+def test_a_time_correlation_with_a_relative_timestamp_is_no_date() -> None:
+    clock = fit._clock(tables({fit.TIME_CORRELATION: [{253: 50.0, 1: 10.0}]}))
+    assert clock.relative_base_s is None
+
+
+def test_a_cadence_of_zero_throughout_writes_no_average() -> None:
+    run = only(parse_fit(a_run(seconds=30, streams={"cadence_spm": np.zeros(30)})))
+    assert run.avg_cadence_spm is None
 
 
 # --- the shared corpus of real files ------------------------------------------------------
