@@ -293,11 +293,9 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     try:
         with archive.open(info) as member:
             data = member.read(limit + 1)
-    except RuntimeError:
-        raise ParseError("refused: this file is encrypted (password-protected)") from None
     except NotImplementedError as exc:
         raise ParseError(f"this file uses a compression we cannot read ({exc})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
         raise ParseError(f"this file is damaged inside the archive ({exc})") from None
     if len(data) > limit:  # pragma: no cover - zipfile stops at the declared size
         raise ParseError(f"refused: it unpacks to more than {limit // MB} MB")

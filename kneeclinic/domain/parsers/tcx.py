@@ -217,13 +217,14 @@ def _build(element: Element, state: _ActivityState, file_name: str) -> Activity 
         if not math.isnan(lap.start_s) and not math.isnan(lap.total_time_s)
     ]
     end_s = max(lap_ends + state.time[-1:] + [start_s])
-    elapsed = end_s - start_s
+    lap_times = [lap.total_time_s for lap in state.laps if not math.isnan(lap.total_time_s)]
+    # Elapsed time is never shorter than the time the laps were running.
+    elapsed = max(end_s - start_s, math.fsum(lap_times))
     check_duration(elapsed, "TCX activity")
     samples = _samples(state, start_s, sport)
     has_positions = samples is not None and samples.has_positions
     if sport is Sport.RUNNING and sub_sport is SubSport.GENERIC and not has_positions:
         sub_sport = _SUB_SPORT_FOR_NO_POSITIONS
-    lap_times = [lap.total_time_s for lap in state.laps if not math.isnan(lap.total_time_s)]
     lap_distances = [lap.distance_m for lap in state.laps if not math.isnan(lap.distance_m)]
     distance: float | None = math.fsum(lap_distances) if lap_distances else None
     if distance is None and samples is not None and samples.distance_m is not None:

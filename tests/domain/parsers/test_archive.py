@@ -1,0 +1,463 @@
+"""ZIP archives and gzip files: each export layout, and every rule of the upload policy."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+
+import pytest
+
+from kneeclinic.domain.activity import ParseError, Sport
+from kneeclinic.domain.parsers import archive as archive_module
+from kneeclinic.domain.parsers.archive import (
+    ExportMetadata,
+    Member,
+    MemberStatus,
+    display_name,
+    expand,
+    gunzip,
+    iter_members,
+    read_strava_index,
+)
+from kneeclinic.domain.parsers.limits import MAX_ARCHIVE_MEMBERS, MB
+from tests.domain.parsers.parser_builders import (
+    gpx,
+    gz,
+    minute_points,
+    patch_member,
+    rename_raw,
+    zip_bytes,
+)
+
+RUN = gpx([minute_points(3)])
+UPLOADS = "DI_CONNECT/DI-Connect-Uploaded-Files"
+
+
+def _by_name(members: list[Member]) -> dict[str, Member]:
+    return {m.name: m for m in members}
+
+
+# --- gzip -------------------------------------------------------------------------------
+
+
+def test_gunzip_returns_the_content() -> None:
+    assert gunzip(gz(RUN), 1 * MB) == RUN
+
+
+def test_gunzip_reads_every_member_of_a_concatenated_gzip() -> None:
+    assert gunzip(gz(b"abc") + gz(b"def"), 100) == b"abcdef"
+
+
+def test_gunzip_stops_a_gzip_bomb_at_the_limit() -> None:
+    bomb = gz(bytes(20 * MB))
+
+    with pytest.raises(ParseError, match="unpacks to more than 10 MB"):
+        gunzip(bomb, 10 * MB)
+
+
+def test_gunzip_names_a_truncated_file() -> None:
+    with pytest.raises(ParseError, match="truncated"):
+        gunzip(gz(RUN)[:-30], 1 * MB)
+
+
+def test_gunzip_names_damaged_data() -> None:
+    data = bytearray(gz(RUN))
+    data[12:20] = b"\xff" * 8
+
+    with pytest.raises(ParseError, match="damaged"):
+        gunzip(bytes(data), 1 * MB)
+
+
+# --- single files and layouts -------------------------------------------------------------
+
+
+def test_a_single_file_is_one_ready_member_for_the_parser() -> None:
+    [member] = expand("morning.gpx", RUN)
+
+    assert (member.name, member.data) == ("morning.gpx", RUN)
+    assert member.status is MemberStatus.READY
+
+
+def test_a_file_named_zip_that_is_not_a_zip_is_refused() -> None:
+    with pytest.raises(ParseError, match=r"named \.zip but is not a ZIP"):
+        expand("export.zip", b"\x00garbage PK\x03\x04")
+
+
+def test_a_flat_zip_gives_its_activity_files_and_skips_the_rest() -> None:
+    data = zip_bytes(
+        [
+            ("runs/", b""),
+            ("runs/a.gpx", RUN),
+            ("runs/b.gpx.gz", gz(RUN)),
+            ("runs/photo.jpg", b"\xff\xd8\xff"),
+            ("runs/notes.txt.gz", gz(b"hello")),
+            ("__MACOSX/runs/._a.gpx", b"junk"),
+            ("runs/.DS_Store", b"junk"),
+        ]
+    )
+
+    members = _by_name(expand("runs.zip", data))
+
+    assert sorted(members) == [
+        "__MACOSX/runs/._a.gpx",
+        "runs/.DS_Store",
+        "runs/a.gpx",
+        "runs/b.gpx.gz",
+        "runs/notes.txt.gz",
+        "runs/photo.jpg",
+    ]
+    assert members["runs/a.gpx"].data == RUN
+    assert members["runs/b.gpx.gz"].data == gz(RUN)  # still compressed: parse() unpacks it
+    assert members["runs/photo.jpg"].status is MemberStatus.SKIPPED
+    assert members["runs/photo.jpg"].error == "skipped: not an activity file"
+    assert members["runs/notes.txt.gz"].status is MemberStatus.SKIPPED
+    assert members["__MACOSX/runs/._a.gpx"].error.startswith("skipped: system file")
+    assert members["runs/.DS_Store"].status is MemberStatus.SKIPPED
+
+
+def _garmin_export(parts: dict[str, bytes]) -> bytes:
+    members = [
+        ("DI_CONNECT/DI-Connect-Fitness/runner_0_summarizedActivities.json", b"[]"),
+        *((f"{UPLOADS}/{name}", data) for name, data in parts.items()),
+    ]
+    return zip_bytes(members)
+
+
+def test_a_garmin_connect_export_opens_the_nested_zips_of_uploaded_files() -> None:
+    part1 = zip_bytes([("runner_1.gpx", RUN), ("runner_2.tcx.gz", gz(b"<x/>"))])
+    part2 = zip_bytes([("runner_3.gpx", RUN)], compression=zipfile.ZIP_STORED)
+    data = _garmin_export(
+        {"UploadedFiles_0-_Part1.zip": part1, "UploadedFiles_0-_Part2.zip": part2}
+    )
+
+    members = _by_name(expand("export.zip", data))
+
+    ready = sorted(name for name, m in members.items() if m.status is MemberStatus.READY)
+    assert ready == [
+        f"{UPLOADS}/UploadedFiles_0-_Part1.zip/runner_1.gpx",
+        f"{UPLOADS}/UploadedFiles_0-_Part1.zip/runner_2.tcx.gz",
+        f"{UPLOADS}/UploadedFiles_0-_Part2.zip/runner_3.gpx",
+    ]
+    summary = members["DI_CONNECT/DI-Connect-Fitness/runner_0_summarizedActivities.json"]
+    assert summary.status is MemberStatus.SKIPPED
+
+
+def test_a_zip_inside_a_zip_elsewhere_is_refused() -> None:
+    data = zip_bytes([("more/inner.zip", zip_bytes([("a.gpx", RUN)]))])
+
+    [member] = expand("x.zip", data)
+
+    assert member.status is MemberStatus.FAILED
+    assert "only opened in a Garmin Connect export" in member.error
+
+
+def test_only_one_level_of_nesting_is_opened_even_in_a_garmin_export() -> None:
+    deepest = zip_bytes([("a.gpx", RUN)])
+    middle = zip_bytes([(f"{UPLOADS}/deeper.zip", deepest)])
+    data = _garmin_export({"part.zip": middle})
+
+    members = _by_name(expand("x.zip", data))
+
+    nested = members[f"{UPLOADS}/part.zip/{UPLOADS}/deeper.zip"]
+    assert nested.status is MemberStatus.FAILED
+    assert "only opened in a Garmin Connect export" in nested.error
+
+
+def test_a_nested_zip_that_is_not_a_zip_fails_alone() -> None:
+    data = _garmin_export({"part.zip": b"not a zip at all", "ok.gpx": RUN})
+
+    members = _by_name(expand("x.zip", data))
+
+    assert (
+        members[f"{UPLOADS}/part.zip"].error == "this file is named .zip but is not a ZIP archive"
+    )
+    assert members[f"{UPLOADS}/ok.gpx"].status is MemberStatus.READY
+
+
+def test_a_nested_bomb_fails_without_stopping_the_export() -> None:
+    bomb = zip_bytes([("zeros.gpx", bytes(20 * MB))])
+    data = _garmin_export({"bomb.zip": bomb, "ok.gpx": RUN})
+
+    members = _by_name(expand("x.zip", data))
+
+    inner = members[f"{UPLOADS}/bomb.zip/zeros.gpx"]
+    assert inner.status is MemberStatus.FAILED
+    assert "zip bomb" in inner.error
+    assert members[f"{UPLOADS}/ok.gpx"].status is MemberStatus.READY
+
+
+def test_a_nested_zip_declaring_too_much_fails_alone() -> None:
+    data = patch_member(
+        _garmin_export({"big.zip": zip_bytes([("a.gpx", RUN)])}), 1, file_size=600 * MB
+    )
+
+    members = _by_name(expand("x.zip", data))
+
+    assert "more than the 512 MB" in members[f"{UPLOADS}/big.zip"].error
+
+
+def test_a_strava_export_attaches_names_sports_gear_and_descriptions() -> None:
+    index = (
+        "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,"
+        "Elapsed Time,Distance,Activity Gear,Filename,Distance\n"
+        '101,"1 Jun 2024",Parkrun,Run,"PB, at last",1200,5.0,Pegasus 40,'
+        "activities/101.gpx.gz,5000\n"
+        "102,,Commute,Ride,,1800,10,,activities/102.gpx,\n"
+        "103,,No file,Run,,,,,,\n"
+    )
+    data = zip_bytes(
+        [
+            ("activities.csv", index.encode()),
+            ("activities/101.gpx.gz", gz(RUN)),
+            ("activities/102.gpx", RUN),
+            ("activities/104.gpx", RUN),
+            ("media/photo.jpg", b"\xff\xd8\xff"),
+        ]
+    )
+
+    members = _by_name(expand("export_1234.zip", data))
+
+    parkrun = members["activities/101.gpx.gz"]
+    assert parkrun.metadata == ExportMetadata(
+        name="Parkrun",
+        sport_label="Run",
+        sport=Sport.RUNNING,
+        gear="Pegasus 40",
+        description="PB, at last",
+        activity_id="101",
+    )
+    commute = members["activities/102.gpx"].metadata
+    assert commute is not None
+    assert (commute.name, commute.sport) == ("Commute", Sport.CYCLING)
+    assert members["activities/104.gpx"].metadata is None
+    assert members["activities.csv"].status is MemberStatus.SKIPPED
+    assert "names and sports were used" in members["activities.csv"].error
+
+
+def test_a_strava_index_in_a_folder_keys_its_files_by_that_folder() -> None:
+    index = read_strava_index("Filename,Activity Type\nactivities/1.fit.gz,Walk\n", "export/")
+
+    assert index["export/activities/1.fit.gz"].sport is Sport.WALKING
+    assert index["export/activities/1.fit.gz"].name == ""
+
+
+def test_a_csv_without_a_filename_column_gives_no_metadata() -> None:
+    assert read_strava_index("Activity Name\nMorning\n") == {}
+    assert read_strava_index("") == {}
+
+
+def test_a_strava_row_with_an_empty_type_has_no_sport() -> None:
+    index = read_strava_index("Filename,Activity Type\nactivities/1.gpx,\n")
+
+    assert index["activities/1.gpx"].sport is None
+
+
+def test_an_unreadable_strava_index_is_ignored_not_fatal() -> None:
+    data = zip_bytes(
+        [("activities.csv", b"Filename\nactivities/1.gpx\n"), ("activities/1.gpx", RUN)]
+    )
+    damaged = patch_member(data, 0, crc=0)
+
+    members = _by_name(expand("export.zip", damaged))
+
+    assert members["activities/1.gpx"].metadata is None
+    assert members["activities.csv"].error == "skipped: not an activity file"
+
+
+def test_an_oversized_strava_index_is_not_read() -> None:
+    data = zip_bytes(
+        [("activities.csv", b"Filename\nactivities/1.gpx\n"), ("activities/1.gpx", RUN)]
+    )
+
+    members = _by_name(expand("export.zip", patch_member(data, 0, file_size=60 * MB)))
+
+    assert members["activities/1.gpx"].metadata is None
+
+
+def test_members_can_be_read_lazily_from_an_open_file() -> None:
+    data = zip_bytes([("a.gpx", RUN), ("b.gpx", RUN)])
+
+    members = iter_members("x.zip", io.BytesIO(data))
+
+    assert next(members).name == "a.gpx"
+    assert next(members).name == "b.gpx"
+
+
+def test_a_single_file_can_come_from_an_open_file() -> None:
+    [member] = iter_members("a.gpx", io.BytesIO(RUN))
+
+    assert member.data == RUN
+
+
+# --- archive-wide refusals ---------------------------------------------------------------
+
+
+def test_a_damaged_archive_is_refused_as_a_whole() -> None:
+    data = zip_bytes([("a.gpx", RUN)])
+
+    with pytest.raises(ParseError, match="damaged or incomplete"):
+        expand("x.zip", data[:-10])
+
+
+def test_more_members_than_the_limit_are_refused_before_reading_any(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(archive_module, "MAX_ARCHIVE_MEMBERS", 5)
+    data = zip_bytes([(f"{i}.gpx", RUN) for i in range(6)])
+
+    with pytest.raises(ParseError, match="holds 6 files; we accept at most 5"):
+        expand("x.zip", data)
+
+
+def test_the_member_limit_is_ten_thousand() -> None:
+    assert MAX_ARCHIVE_MEMBERS == 10_000
+
+
+def test_a_declared_total_over_2_gb_is_refused_before_reading() -> None:
+    data = zip_bytes([("a.gpx", RUN), ("b.gpx", RUN)])
+    data = patch_member(data, 0, file_size=0xF0000000)
+
+    with pytest.raises(ParseError, match="more than 2 GB"):
+        expand("x.zip", data)
+
+
+def test_overlapping_entries_are_refused_as_a_zip_bomb() -> None:
+    data = zip_bytes([("a.gpx", RUN), ("b.gpx", RUN)])
+    data = patch_member(data, 1, header_offset=0)
+
+    with pytest.raises(ParseError, match="overlap one another"):
+        expand("x.zip", data)
+
+
+def test_an_entry_running_into_the_index_is_refused() -> None:
+    data = zip_bytes([("a.gpx", RUN)], compression=zipfile.ZIP_STORED)
+    data = patch_member(data, 0, compress_size=len(data))
+
+    with pytest.raises(ParseError, match="overlap its index"):
+        expand("x.zip", data)
+
+
+# --- member refusals ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../evil.gpx", "climbs out of the archive"),
+        ("ok/../../evil.gpx", "climbs out of the archive"),
+        ("/etc/evil.gpx", "absolute path"),
+        ("C:/evil.gpx", "drive letter"),
+        ("..\\evil.gpx", "backslash"),
+        ("bell\x07.gpx", "control characters"),
+        ("x" * 1100 + ".gpx", "longer than 1024"),
+    ],
+)
+def test_an_unsafe_member_name_is_refused_and_shown_safely(name: str, reason: str) -> None:
+    [member] = expand("x.zip", zip_bytes([(name, RUN)]))
+
+    assert member.status is MemberStatus.FAILED
+    assert reason in member.error
+    assert member.data is None
+    assert "\x07" not in member.name and "\\" not in member.name
+    assert len(member.name) <= 200
+
+
+def test_a_nul_in_a_member_name_is_refused() -> None:
+    data = rename_raw(zip_bytes([("aXb.gpx", RUN)]), b"aXb.gpx", b"a\x00b.gpx")
+
+    [member] = expand("x.zip", data)
+
+    assert "NUL" in member.error
+
+
+def test_an_unsafe_folder_entry_is_reported_too() -> None:
+    [member] = expand("x.zip", zip_bytes([("../", b"")]))
+
+    assert member.status is MemberStatus.FAILED
+
+
+def test_duplicate_names_are_both_refused() -> None:
+    members = expand("x.zip", zip_bytes([("a.gpx", RUN), ("a.gpx", RUN), ("b.gpx", RUN)]))
+
+    assert [m.status for m in members] == [
+        MemberStatus.FAILED,
+        MemberStatus.FAILED,
+        MemberStatus.READY,
+    ]
+    assert "more than once" in members[0].error
+
+
+def test_an_encrypted_member_is_refused() -> None:
+    data = patch_member(zip_bytes([("a.gpx", RUN)]), 0, flags=0x1)
+
+    [member] = expand("x.zip", data)
+
+    assert member.error == "refused: this file is encrypted (password-protected)"
+
+
+def test_a_symbolic_link_member_is_refused() -> None:
+    data = patch_member(
+        zip_bytes([("a.gpx", b"/etc/passwd")]), 0, external_attr=(stat.S_IFLNK | 0o777) << 16
+    )
+
+    [member] = expand("x.zip", data)
+
+    assert member.error == "refused for safety: this is a symbolic link, not a file"
+
+
+def test_a_member_compressed_more_than_100_to_1_is_refused_as_a_bomb() -> None:
+    [member] = expand("x.zip", zip_bytes([("zeros.gpx", bytes(5 * MB))]))
+
+    assert member.status is MemberStatus.FAILED
+    assert "more than 100:1" in member.error
+
+
+def test_a_small_member_may_compress_well() -> None:
+    [member] = expand("x.zip", zip_bytes([("zeros.gpx", bytes(MB // 2))]))
+
+    assert member.status is MemberStatus.READY
+
+
+@pytest.mark.parametrize(("name", "limit"), [("big.fit", 10), ("big.gpx", 25), ("big.fit.gz", 25)])
+def test_a_member_declaring_more_than_its_type_allows_is_refused(name: str, limit: int) -> None:
+    data = patch_member(
+        zip_bytes([(name, b"x")], compression=zipfile.ZIP_STORED),
+        0,
+        file_size=(limit + 1) * MB,
+        compress_size=(limit + 1) * MB,
+    )
+
+    with pytest.raises(ParseError, match="overlap its index"):
+        # a member that big cannot fit in this small archive: the overlap check sees it first
+        expand("x.zip", data)
+    data = patch_member(zip_bytes([(name, b"x")]), 0, file_size=(limit + 1) * MB)
+
+    [member] = expand("x.zip", data)
+
+    assert f"more than the {limit} MB" in member.error
+
+
+def test_a_member_whose_header_lies_about_its_size_fails_its_check() -> None:
+    data = patch_member(zip_bytes([("a.gpx", RUN)]), 0, file_size=10)
+
+    [member] = expand("x.zip", data)
+
+    assert member.status is MemberStatus.FAILED
+    assert "damaged inside the archive" in member.error
+
+
+def test_a_member_with_an_unknown_compression_method_fails() -> None:
+    data = patch_member(zip_bytes([("a.gpx", RUN)]), 0, method=9)
+
+    [member] = expand("x.zip", data)
+
+    assert "compression we cannot read" in member.error
+
+
+def test_display_names_are_normalised_bounded_and_never_empty() -> None:
+    assert display_name("e\u0301.gpx") == "\u00e9.gpx"
+    assert display_name("a\tb") == "a?b"
+    assert display_name("") == "(no name)"
+    assert display_name("y" * 300).endswith("…")
+    assert len(display_name("y" * 300)) == 200
