@@ -395,3 +395,82 @@ def overall_adherence(weeks: Sequence[WeekAdherence]) -> int:
     if planned == 0:
         return 100
     return round(100 * sum(min(w.completed, w.planned) for w in weeks) / planned)
+
+
+# ---------------------------------------------------------------------------- applying a change
+
+REPS_STEP = 2
+REPS_MAX = 15
+REPS_MIN = 5
+HOLD_STEP_S = 10
+HOLD_MAX_S = 60
+HOLD_MIN_S = 10
+"""Dose steps when a runner accepts a suggestion: small steps within 5-15 reps and 10-60 s holds,
+the ranges of the §15 starting doses (product choice, U: clinician sign-off needed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What accepting a suggestion does to one programme item, in words."""
+
+    item: ProgrammeItem
+    summary: str
+
+
+def _step_dose(dose: Dose, harder: bool) -> Dose | None:
+    """The dose one step harder or easier, or None at the edge of the range."""
+    if dose.reps is not None:
+        if harder and dose.reps < REPS_MAX:
+            return _with(dose, reps=min(REPS_MAX, dose.reps + REPS_STEP))
+        if not harder and dose.reps > REPS_MIN:
+            return _with(dose, reps=max(REPS_MIN, dose.reps - REPS_STEP))
+        return None
+    hold = dose.hold_s or 0
+    if harder and hold < HOLD_MAX_S:
+        return _with(dose, hold_s=min(HOLD_MAX_S, hold + HOLD_STEP_S))
+    if not harder and hold > HOLD_MIN_S:
+        return _with(dose, hold_s=max(HOLD_MIN_S, hold - HOLD_STEP_S))
+    return None
+
+
+def _with(dose: Dose, **changes: int) -> Dose:
+    values = {
+        "sets": dose.sets,
+        "reps": dose.reps,
+        "hold_s": dose.hold_s,
+        "each_side": dose.each_side,
+        "load": dose.load,
+        "rest_s": dose.rest_s,
+    }
+    return Dose(**(values | changes))  # type: ignore[arg-type]
+
+
+def apply_suggestion(
+    item: ProgrammeItem, kind: SuggestionKind, in_programme: frozenset[str]
+) -> Change:
+    """Accepting a progress or regress suggestion: first a dose step, then the linked exercise.
+
+    Progress adds 2 reps (to 15) or 10 s of hold (to 60 s), then moves to the next harder
+    exercise; regress takes the same steps back, then moves to the easier one (§15 progression
+    and regression columns; B.2 "reduce load (previous step)"). Linked exercises already in the
+    programme are skipped, leaving the advice text to do the rest.
+    """
+    if kind is SuggestionKind.HOLD:
+        return Change(item, "No change: keep the same dose.")
+    harder = kind is SuggestionKind.PROGRESS
+    stepped = _step_dose(item.dose, harder)
+    if stepped is not None:
+        return Change(
+            ProgrammeItem(item.slug, stepped, item.from_week, item.note),
+            f"New dose: {stepped.describe()} (was {item.dose.describe()}).",
+        )
+    exercise = get_exercise(item.slug)
+    linked = exercise.progression if harder else exercise.regression
+    if linked is not None and linked not in in_programme:
+        nxt = get_exercise(linked)
+        return Change(
+            ProgrammeItem(linked, nxt.dose, item.from_week),
+            f"{exercise.name} is replaced by {nxt.name} at {nxt.dose.describe()}.",
+        )
+    advice = exercise.progress_by if harder else exercise.regress_by
+    return Change(item, f"The dose stays at {item.dose.describe()}. {advice}")

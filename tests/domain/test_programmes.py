@@ -15,6 +15,7 @@ from kneeclinic.domain.programmes import (
     SessionRecord,
     SuggestionKind,
     WeekAdherence,
+    apply_suggestion,
     default_programme,
     is_session_day,
     overall_adherence,
@@ -317,3 +318,75 @@ def test_a_week_with_nothing_planned_yet_is_not_a_failure() -> None:
 
 def test_nothing_is_reported_before_the_programme_starts() -> None:
     assert weekly_adherence(MONDAY, 3, [], _day(-1)) == ()
+
+
+# ---------------------------------------------------------------- applying a suggestion
+
+NOTHING: frozenset[str] = frozenset()
+
+
+def test_accepting_progress_adds_two_reps() -> None:
+    change = apply_suggestion(ProgrammeItem("squat", Dose(3, 10)), SuggestionKind.PROGRESS, NOTHING)
+    assert change.item.dose == Dose(3, 12)
+    assert change.summary == "New dose: 3 sets of 12 (was 3 sets of 10)."
+
+
+def test_progress_stops_at_15_reps() -> None:
+    change = apply_suggestion(ProgrammeItem("squat", Dose(3, 14)), SuggestionKind.PROGRESS, NOTHING)
+    assert change.item.dose.reps == 15
+
+
+def test_at_15_reps_progress_moves_to_the_harder_exercise_at_its_starting_dose() -> None:
+    change = apply_suggestion(
+        ProgrammeItem("squat", Dose(3, 15), 3), SuggestionKind.PROGRESS, NOTHING
+    )
+    assert change.item.slug == "split-squat"
+    assert change.item.dose == Dose(3, 8, each_side=True, rest_s=90)
+    assert change.item.from_week == 3
+    assert change.summary == "Squat is replaced by Split squat at 3 sets of 8, each side."
+
+
+def test_a_harder_exercise_already_in_the_programme_is_not_added_twice() -> None:
+    change = apply_suggestion(
+        ProgrammeItem("squat", Dose(3, 15)), SuggestionKind.PROGRESS, frozenset({"split-squat"})
+    )
+    assert change.item.slug == "squat"
+    assert change.summary.startswith("The dose stays at 3 sets of 15. Hold a weight")
+
+
+def test_a_hold_grows_by_ten_seconds_up_to_a_minute() -> None:
+    item = ProgrammeItem("wall-sit", Dose(5, hold_s=30))
+    assert apply_suggestion(item, SuggestionKind.PROGRESS, NOTHING).item.dose.hold_s == 40
+    longest = ProgrammeItem("wall-sit", Dose(5, hold_s=55))
+    assert apply_suggestion(longest, SuggestionKind.PROGRESS, NOTHING).item.dose.hold_s == 60
+
+
+def test_regress_takes_two_reps_off_but_not_below_five() -> None:
+    item = ProgrammeItem("squat", Dose(3, 6))
+    assert apply_suggestion(item, SuggestionKind.REGRESS, NOTHING).item.dose.reps == 5
+
+
+def test_at_five_reps_regress_moves_to_the_easier_exercise() -> None:
+    change = apply_suggestion(ProgrammeItem("squat", Dose(3, 5)), SuggestionKind.REGRESS, NOTHING)
+    assert change.item.slug == "wall-sit"
+
+
+def test_a_short_hold_regresses_to_ten_seconds_then_to_advice() -> None:
+    item = ProgrammeItem("quad-set", Dose(1, hold_s=15))
+    assert apply_suggestion(item, SuggestionKind.REGRESS, NOTHING).item.dose.hold_s == 10
+    floor = ProgrammeItem("quad-set", Dose(1, hold_s=10))
+    change = apply_suggestion(floor, SuggestionKind.REGRESS, NOTHING)
+    assert change.item == floor
+    assert "easiest knee exercise" in change.summary
+
+
+def test_a_hold_at_a_minute_has_nowhere_further_to_go() -> None:
+    item = ProgrammeItem("calf-stretch", Dose(3, hold_s=60))
+    assert apply_suggestion(item, SuggestionKind.PROGRESS, NOTHING).item == item
+
+
+def test_accepting_a_hold_changes_nothing() -> None:
+    item = ProgrammeItem("squat", Dose(3, 10))
+    change = apply_suggestion(item, SuggestionKind.HOLD, NOTHING)
+    assert change.item == item
+    assert change.summary == "No change: keep the same dose."
