@@ -203,7 +203,8 @@ def _date(value: str, source: str) -> date:
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"(^\s{0,3}#{1,6}\s+|^\s*[-*+]\s+|^\s*\d+\.\s+|^\s*>\s?|[*_`|]+)", re.M)
+_LINE_MARKUP = re.compile(r"(^\s{0,3}#{1,6}\s+|^\s*[-*+]\s+|^\s*\d+\.\s+|^\s*>\s?|\|)", re.M)
+_INLINE_MARKUP = re.compile(r"[*_`]+")
 _SPACES = re.compile(r"[ \t]+")
 _RULE_CHARS = frozenset("-: ")  # what is left of horizontal rules and table separators
 
@@ -212,7 +213,8 @@ def plain_text(markdown: str) -> str:
     """The words of a Markdown body without its markup, for indexing and snippets."""
     text = _IMAGE.sub(r"\1", markdown)
     text = _LINK.sub(r"\1", text)
-    text = _MARKUP.sub(" ", text)
+    text = _LINE_MARKUP.sub(" ", text)
+    text = _INLINE_MARKUP.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line and not set(line) <= _RULE_CHARS)
 
