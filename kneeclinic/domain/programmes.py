@@ -77,6 +77,7 @@ class ProgrammeItem:
     dose: Dose
     from_week: int = 1
     note: str = ""
+    until_week: int | None = None
 
     @property
     def phase(self) -> Phase:
@@ -110,15 +111,29 @@ class Programme:
                     f"{item.slug!r} starts in week {item.from_week}, outside the "
                     f"programme's {self.weeks} weeks."
                 )
+            if item.until_week is not None and item.until_week < item.from_week:
+                raise ExerciseError(
+                    f"{item.slug!r} would stop in week {item.until_week}, before it starts."
+                )
 
     def items_for_week(self, week: int) -> tuple[ProgrammeItem, ...]:
-        """The exercises of a session in ``week``: every item that has joined by then."""
+        """The exercises of a session in ``week``: items that have joined and not yet retired."""
         phase_for_week(week)
-        return tuple(item for item in self.items if item.from_week <= week)
+        return tuple(
+            item
+            for item in self.items
+            if item.from_week <= week and (item.until_week is None or week <= item.until_week)
+        )
 
 
-def _item(slug: str, from_week: int, note: str = "", dose: Dose | None = None) -> ProgrammeItem:
-    return ProgrammeItem(slug, dose or get_exercise(slug).dose, from_week, note)
+def _item(
+    slug: str,
+    from_week: int,
+    until_week: int | None = None,
+    note: str = "",
+    dose: Dose | None = None,
+) -> ProgrammeItem:
+    return ProgrammeItem(slug, dose or get_exercise(slug).dose, from_week, note, until_week)
 
 
 def default_programme() -> Programme:
@@ -128,26 +143,30 @@ def default_programme() -> Programme:
     Weeks 3-6: adds bridge (the §15 "5/6" choice), side plank, squat, seated knee straightening
     (the "12 or 13" choice, needing no machine) and side step-down.
     Weeks 7-12: adds one-leg squat, split squat, step-up and calf raise.
+    When a harder version joins, the easier one retires (product choice, so that a session stays
+    near 45 minutes; the §15 list is cumulative).
     """
     build, ret = Phase.BUILD.weeks[0], Phase.RETURN.weeks[0]
+    settle_end, build_end = Phase.SETTLE.weeks[1], Phase.BUILD.weeks[1]
     return Programme(
         name="Runner's knee: 12-week starter programme",
         items=(
-            _item("side-lying-hip-abduction", 1),
-            _item("standing-hip-abduction-band", 1),
-            _item("clamshell", 1),
+            _item("side-lying-hip-abduction", 1, settle_end),
+            _item("standing-hip-abduction-band", 1, build_end),
+            _item("clamshell", 1, build_end),
             _item("hip-external-rotation-band", 1),
-            _item("quad-set", 1),
+            _item("quad-set", 1, settle_end),
             _item(
                 "wall-sit",
                 1,
+                settle_end,
                 "Stay high on the wall for now: only a slight knee bend.",
                 Dose(sets=5, hold_s=30, rest_s=60),
             ),
             _item("bridge", build),
             _item("side-plank", build),
-            _item("squat", build),
-            _item("seated-knee-extension", build),
+            _item("squat", build, build_end),
+            _item("seated-knee-extension", build, build_end),
             _item("lateral-step-down", build),
             _item("single-leg-squat-to-box", ret),
             _item("split-squat", ret),
@@ -164,6 +183,29 @@ def default_programme() -> Programme:
 def warm_up() -> tuple[ProgrammeItem, ...]:
     """The pre-run warm-up: 5 min brisk walk or easy jog, then dynamic drills (§14; drills U)."""
     return tuple(_item(slug, 1) for slug in WARM_UP_SLUGS)
+
+
+REP_TEMPO_S = 5
+"""One repetition takes about 5 s: 2 s up, 1 s hold, 2 s down (FOHX tempo, Matthews 2017, §15)."""
+
+SETUP_S = 30
+"""Time to read, set up and move between exercises (product estimate)."""
+
+
+def estimated_duration_s(items: Iterable[ProgrammeItem]) -> int:
+    """Roughly how long a session of ``items`` takes, rests included, for "about N minutes"."""
+    total = 0
+    for item in items:
+        dose = item.dose
+        sides = 2 if dose.each_side else 1
+        if dose.reps is None:
+            per_set = dose.hold_s or 0
+        else:
+            per_set = dose.reps * (REP_TEMPO_S - 1 + (dose.hold_s or 1))
+        # Working one side rests the other, so only the rest beyond that is waited out.
+        rest = max(0, dose.rest_s - (sides - 1) * per_set)
+        total += SETUP_S + dose.sets * sides * per_set + (dose.sets - 1) * rest
+    return total
 
 
 # ---------------------------------------------------------------------------- calendar
@@ -461,7 +503,7 @@ def apply_suggestion(
     stepped = _step_dose(item.dose, harder)
     if stepped is not None:
         return Change(
-            ProgrammeItem(item.slug, stepped, item.from_week, item.note),
+            ProgrammeItem(item.slug, stepped, item.from_week, item.note, item.until_week),
             f"New dose: {stepped.describe()} (was {item.dose.describe()}).",
         )
     exercise = get_exercise(item.slug)
@@ -469,7 +511,7 @@ def apply_suggestion(
     if linked is not None and linked not in in_programme:
         nxt = get_exercise(linked)
         return Change(
-            ProgrammeItem(linked, nxt.dose, item.from_week),
+            ProgrammeItem(linked, nxt.dose, item.from_week, until_week=item.until_week),
             f"{exercise.name} is replaced by {nxt.name} at {nxt.dose.describe()}.",
         )
     advice = exercise.progress_by if harder else exercise.regress_by

@@ -17,6 +17,7 @@ from kneeclinic.domain.programmes import (
     WeekAdherence,
     apply_suggestion,
     default_programme,
+    estimated_duration_s,
     is_session_day,
     overall_adherence,
     phase_for_week,
@@ -79,24 +80,34 @@ def test_the_default_programme_starts_with_hip_work_quad_sets_a_wall_sit_and_str
     ]
 
 
-def test_week_three_adds_the_build_exercises_and_week_seven_the_single_leg_work() -> None:
+def _slugs(items: tuple[ProgrammeItem, ...]) -> set[str]:
+    return {item.slug for item in items}
+
+
+def test_week_three_adds_the_build_exercises_and_retires_the_entry_level_ones() -> None:
     programme = default_programme()
-    added_week_3 = set(programme.items_for_week(3)) - set(programme.items_for_week(2))
-    assert {item.slug for item in added_week_3} == {
+    week_2, week_3 = _slugs(programme.items_for_week(2)), _slugs(programme.items_for_week(3))
+    assert week_3 - week_2 == {
         "bridge",
         "side-plank",
         "squat",
         "seated-knee-extension",
         "lateral-step-down",
     }
-    added_week_7 = set(programme.items_for_week(7)) - set(programme.items_for_week(6))
-    assert {item.slug for item in added_week_7} == {
-        "single-leg-squat-to-box",
-        "split-squat",
-        "step-up",
-        "calf-raise",
+    assert week_2 - week_3 == {"side-lying-hip-abduction", "quad-set", "wall-sit"}
+
+
+def test_week_seven_adds_the_single_leg_work() -> None:
+    programme = default_programme()
+    week_6, week_7 = _slugs(programme.items_for_week(6)), _slugs(programme.items_for_week(7))
+    assert week_7 - week_6 == {"single-leg-squat-to-box", "split-squat", "step-up", "calf-raise"}
+    assert week_6 - week_7 == {
+        "standing-hip-abduction-band",
+        "clamshell",
+        "squat",
+        "seated-knee-extension",
     }
-    assert len(programme.items_for_week(12)) == 19
+    assert len(programme.items_for_week(12)) == 12
     assert programme.days_per_week == 3
 
 
@@ -121,6 +132,7 @@ def test_the_warm_up_keeps_the_library_doses() -> None:
         ({"items": (ProgrammeItem("bridge", Dose(3, 10)),) * 2}, "appears twice"),
         ({"items": (ProgrammeItem("bridge", Dose(3, 10), from_week=13),)}, "outside"),
         ({"items": (ProgrammeItem("moonwalk", Dose(3, 10)),)}, "no exercise called"),
+        ({"items": (ProgrammeItem("bridge", Dose(3, 10), 3, until_week=2),)}, "before it starts"),
     ],
 )
 def test_a_programme_that_makes_no_sense_is_refused(
@@ -390,3 +402,15 @@ def test_accepting_a_hold_changes_nothing() -> None:
     change = apply_suggestion(item, SuggestionKind.HOLD, NOTHING)
     assert change.item == item
     assert change.summary == "No change: keep the same dose."
+
+
+def test_a_session_estimate_counts_reps_holds_sides_and_rests() -> None:
+    squat = ProgrammeItem("squat", Dose(3, 10, rest_s=90))
+    # 30 s set-up + 3 sets x 10 reps x 5 s + 2 rests x 90 s
+    assert estimated_duration_s([squat]) == 30 + 150 + 180
+    stretch = ProgrammeItem("calf-stretch", Dose(3, hold_s=30, each_side=True, rest_s=40))
+    # 30 s set-up + 6 holds x 30 s + 2 rests of 40 s, less the 30 s the other side works
+    assert estimated_duration_s([stretch]) == 30 + 180 + 2 * 10
+    bridge = ProgrammeItem("bridge", Dose(1, 10, hold_s=2))
+    # 30 s set-up + 10 reps x (4 s + 2 s hold)
+    assert estimated_duration_s([bridge]) == 30 + 60
