@@ -384,7 +384,7 @@ def _activity(
             cadence_spm=cadence_spm,
             **{k: v for k, v in streams.items() if k != "cadence_rpm" and v is not None},
         )
-    computed = _computed(time, streams, cadence_spm)
+    computed = _computed(time, streams, cadence_spm, need_ascent=summary.ascent_m is None)
     start = datetime.fromtimestamp(summary.start_unix, tz=UTC)
     end_unix = summary.start_unix + (summary.elapsed_s or 0.0)
     return Activity(
@@ -430,7 +430,11 @@ class _Computed:
 
 
 def _computed(
-    time: FloatArray, streams: dict[str, FloatArray | None], cadence_spm: FloatArray | None
+    time: FloatArray,
+    streams: dict[str, FloatArray | None],
+    cadence_spm: FloatArray | None,
+    *,
+    need_ascent: bool,
 ) -> _Computed:
     """Totals from the records, for the values a device did not write in its session."""
     elapsed = float(time[-1] - time[0]) if time.shape[0] else 0.0
@@ -448,7 +452,9 @@ def _computed(
         elapsed_s=elapsed,
         moving_s=moving,
         distance_m=_span(distance),
-        ascent_m=_ascent(streams["altitude_m"]),
+        ascent_m=_ascent(streams["altitude_m"])
+        if need_ascent
+        else None,  # a slow loop: only if needed
         avg_hr=_mean(heart),
         max_hr=_largest(heart),
         avg_cadence_spm=_mean(

@@ -49,6 +49,11 @@ _BASE_TYPES: dict[int, tuple[str, int]] = {
 TRUNCATED = "this file ends part-way through a record: it may be truncated"
 
 
+RUN = 16
+"""Messages checked at once when skipping through a run of one layout."""
+_PROBES = [bytes((header,)) * RUN for header in range(256)]
+
+
 class FitStructureError(Exception):
     """The bytes do not follow the FIT layout; the message says how, for a runner."""
 
@@ -65,6 +70,28 @@ class Definition:
     offsets: list[int] = field(default_factory=list)
     times: list[int] = field(default_factory=list)
     """Each message's timestamp, only filled when the file uses compressed timestamp headers."""
+    _block: npt.NDArray[np.uint8] | None = None
+
+    def block(self, buffer: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """All messages' bytes as one (messages, size) array, made once.
+
+        Messages recorded back to back (the usual one-a-second records) are a strided view of
+        the file with no copy; others are gathered with one index.
+        """
+        if self._block is None:
+            offsets = np.asarray(self.offsets, dtype=np.int64)
+            step = 1 + self.size
+            count = offsets.shape[0]
+            if count > 1 and offsets[-1] - offsets[0] == step * (count - 1):
+                self._block = np.lib.stride_tricks.as_strided(
+                    buffer[offsets[0] :],
+                    shape=(count, self.size),
+                    strides=(step, 1),
+                    writeable=False,
+                )
+            else:
+                self._block = buffer[offsets[:, None] + np.arange(self.size)]
+        return self._block
 
 
 @dataclass(slots=True)
@@ -165,6 +192,16 @@ def _walk_messages(data: bytes, pos: int, end: int, *, track_time: bool) -> list
             definition = local[header & 0x0F]
             if definition is None:
                 raise FitStructureError(_undefined(pos))
+            if not track_time:
+                # A run of messages with this header: the byte every `step` after this one is the
+                # same header, so each of those is a message of this layout too. Skip them at once.
+                step = 1 + definition.size
+                probe = _PROBES[header]
+                while pos + RUN * step <= end and data[pos : pos + RUN * step : step] == probe:
+                    definition.offsets.extend(range(pos + 1, pos + RUN * step, step))
+                    pos += RUN * step
+                if pos >= end or data[pos] != header:
+                    continue  # the run ended the file, or another message follows it
             definition.offsets.append(pos + 1)
             if track_time:
                 spec = definition.fields.get(TIMESTAMP_FIELD)
@@ -248,12 +285,11 @@ def byte_columns(
         return None
     parts = []
     for d in definitions:
-        offsets = np.asarray(d.offsets, dtype=np.int64)
         spec = d.fields.get(number)
         if spec is None or spec[1] < width:
-            parts.append(np.full((offsets.shape[0], width), 0xFF, dtype=np.uint8))
+            parts.append(np.full((len(d.offsets), width), 0xFF, dtype=np.uint8))
         else:
-            parts.append(fit.buffer[offsets[:, None] + (spec[0] + np.arange(width))])
+            parts.append(d.block(fit.buffer)[:, spec[0] : spec[0] + width])
     return np.concatenate(parts)
 
 
@@ -274,8 +310,7 @@ def _gather(buffer: npt.NDArray[np.uint8], definition: Definition, number: int) 
     width = int(dtype_code[1])
     if spec[1] < width:
         return np.full(count, np.nan)
-    offsets = np.asarray(definition.offsets, dtype=np.int64)
-    raw_bytes = buffer[offsets[:, None] + (spec[0] + np.arange(width))]
+    raw_bytes = np.ascontiguousarray(definition.block(buffer)[:, spec[0] : spec[0] + width])
     order = ">" if definition.big_endian else "<"
     unsigned = raw_bytes.view(f"{order}u{width}").reshape(count)
     values: FloatArray = raw_bytes.view(f"{order}{dtype_code}").reshape(count).astype(np.float64)
