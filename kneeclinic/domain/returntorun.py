@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -265,10 +265,11 @@ class Stage:
     def continuous(self) -> bool:
         return self.walk_s == 0
 
-    def describe(self) -> str:
-        """The stage in one line, for a person."""
+    def describe(self, distance: Callable[[float], str] | None = None) -> str:
+        """The stage in one line, for a person; ``distance`` writes metres in their unit."""
         if self.total_distance_m is not None:
-            total = f"{self.total_distance_m / 1000:.1f} km"
+            write = distance or (lambda metres: f"{metres / 1000:.1f} km")
+            total = write(self.total_distance_m)
         else:
             total = f"{(self.total_duration_s or 0) // 60} minutes"
         if self.continuous:

@@ -181,6 +181,9 @@ def test_stages_describe_themselves_in_words() -> None:
     assert MOEN_TEMPLATE.stages[5].describe() == (
         "Run continuously for 18 minutes, jogging you can talk through."
     )
+    assert ARMY_TEMPLATE.stages[5].describe(lambda m: f"{m / 1609.344:.1f} mi") == (
+        "Run continuously for 2.0 mi, somewhat hard effort (5/10)."
+    )
     half = Stage(1, 90, 60, "easy", total_duration_s=600)
     assert half.describe() == "Run 1.5 minutes, walk 1 minute, repeated for 10 minutes, easy."
 
