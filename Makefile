@@ -53,7 +53,7 @@ types: install ## mypy --strict
 
 check-deploy: install ## Django's deployment checks with production settings
 	KNEECLINIC_HTTPS=1 KNEECLINIC_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-	  KNEECLINIC_DATA_DIR="$$(mktemp -d)" KNEECLINIC_ALLOWED_HOSTS=clinic.example.org \
+	  KNEECLINIC_DATA_DIR="$$(mktemp -d)" KNEECLINIC_ALLOWED_HOSTS=clinic.example.org KNEECLINIC_EMAIL_BACKEND=smtp \
 	  $(BIN)/kneeclinic check --deploy --fail-level WARNING
 
 unit: install ## the unit and integration tests (no browser)

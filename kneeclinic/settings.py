@@ -160,6 +160,8 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("KNEECLINIC_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("KNEECLINIC_HSTS_PRELOAD", False)
+# Preloading HSTS is a one-way commitment for the whole domain; clinics opt in deliberately.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_bool("KNEECLINIC_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("KNEECLINIC_SESSION_SECONDS", 60 * 60 * 24 * 14, minimum=300)
