@@ -6,4 +6,5 @@ app_name = "training"
 
 urlpatterns = [
     path("", views.load, name="load"),
+    path("check/", views.check_plan, name="check-plan"),
 ]
