@@ -166,6 +166,8 @@ def _zip_members(stream: IO[bytes], prefix: str, depth: int, budget: _Budget) ->
     archive = _open_zip(stream)
     with archive:
         infos = archive.infolist()
+        if not infos:
+            raise ParseError("this ZIP archive is empty")
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             raise ParseError(
                 f"this archive holds {len(infos):,} files; we accept at most "

@@ -95,6 +95,8 @@ def describe(data: bytes) -> str:
     root = xml_root_name(data)
     if root is not None:
         return f"an XML document of another kind (<{root}>)"
+    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+        return "an XML document whose document type (DTD) is too long to accept"
     return "a file that is neither FIT, GPX nor TCX"
 
 

@@ -56,6 +56,10 @@ def events(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
         raise ParseError(
             f"this {what} file defines XML entities; we refuse those for safety"
         ) from None
+    except LookupError as exc:
+        raise ParseError(
+            f"this {what} file declares a character encoding we do not know ({exc})"
+        ) from None
     except XmlSyntaxError as exc:
         raise ParseError(
             f"this {what} file is damaged: it is not well-formed XML ({exc}); "

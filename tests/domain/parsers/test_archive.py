@@ -461,3 +461,8 @@ def test_display_names_are_normalised_bounded_and_never_empty() -> None:
     assert display_name("") == "(no name)"
     assert display_name("y" * 300).endswith("…")
     assert len(display_name("y" * 300)) == 200
+
+
+def test_an_empty_archive_is_refused() -> None:
+    with pytest.raises(ParseError, match="this ZIP archive is empty"):
+        expand("x.zip", zip_bytes([]))

@@ -178,3 +178,17 @@ def test_track_arithmetic_handles_short_and_empty_inputs() -> None:
 
 def test_a_single_point_has_no_steps() -> None:
     assert step_distances_m(np.array([50.0]), np.array([0.0]), np.array([1.0])).tolist() == [0.0]
+
+
+def test_an_unknown_character_encoding_is_named() -> None:
+    document = gpx([minute_points(2)]).replace(b'encoding="UTF-8"', b'encoding="x-klingon"')
+
+    with pytest.raises(ParseError, match="character encoding we do not know"):
+        parse_gpx(document)
+
+
+def test_a_doctype_too_long_to_see_past_is_described_as_such() -> None:
+    document = b'<!DOCTYPE gpx [<!ENTITY big "' + b"A" * 100_000 + b'">]><gpx/>'
+
+    with pytest.raises(ParseError, match="document type \\(DTD\\) is too long"):
+        parse("bomb.gpx", document)
