@@ -90,3 +90,23 @@ class ProfileForm(forms.ModelForm[User]):
             "units": forms.RadioSelect,
             "sore_knee": forms.RadioSelect,
         }
+
+
+class TwoFactorForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args: Any, setting_up: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        if setting_up:
+            field.label = "The 6-digit code your app shows"
+            field.widget.attrs["inputmode"] = "numeric"
+        else:
+            field.label = "The 6-digit code from your authenticator app"
+            field.help_text = "Lost your phone? Type one of your recovery codes instead."

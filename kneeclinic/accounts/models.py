@@ -142,3 +142,55 @@ class CareLink(models.Model):
                 name="one_open_care_link_per_pair",
             )
         ]
+
+
+class CareInvitation(models.Model):
+    """A physio's single-use invitation for a runner to share their record.
+
+    It carries two secrets, both stored only as keyed hashes: a long token for the invitation
+    link and a short code a runner can type. It expires after a few days and is used once.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    physio = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_invitations")
+    runner_email = models.EmailField(blank=True)
+    link_token_hash = models.CharField(max_length=64, unique=True)
+    short_code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+
+class InvitationAttempt(models.Model):
+    """One wrong invitation code typed by a signed-in person (kept to slow down guessing)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class TotpDevice(models.Model):
+    """A clinician's authenticator app (RFC 6238 time-based codes)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code, stored as a keyed hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -5,5 +5,23 @@ from kneeclinic.clinic import views
 app_name = "clinic"
 
 urlpatterns = [
-    path("", views.caseload, name="caseload"),
+    path("", views.caseload_view, name="caseload"),
+    path("invite/", views.invite, name="invite"),
+    path(
+        "invitations/<uuid:code>/withdraw/",
+        views.withdraw_invitation,
+        name="withdraw-invitation",
+    ),
+    path("runners/<uuid:code>/", views.runner_timeline, name="runner"),
+    path("runners/<uuid:code>/report/", views.runner_report, name="report"),
+    path("runners/<uuid:code>/notes/new/", views.note_new, name="note-new"),
+    path("notes/<uuid:code>/", views.note_detail, name="note"),
+    path("notes/<uuid:code>/edit/", views.note_edit, name="note-edit"),
+    path("links/<uuid:code>/end/", views.end_link, name="end-link"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("sharing/", views.sharing, name="sharing"),
+    path("sharing/agree/", views.agree, name="agree"),
+    path("sharing/access-log/", views.access_log, name="access-log"),
+    path("sharing/notes/", views.shared_notes, name="shared-notes"),
+    path("join/<str:token>/", views.join, name="join"),
 ]

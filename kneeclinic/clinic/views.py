@@ -1,12 +1,457 @@
+"""The physio's workspace and the runner's sharing page.
+
+Every page that shows a runner's record to someone else finds the runner through
+``visible_runner_ids`` (404 for anyone else, so existence does not leak) and writes an audit event.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kneeclinic.accounts import invitations
+from kneeclinic.accounts.access import visible_runner_ids
+from kneeclinic.accounts.models import CareInvitation, CareLink, Role, User
+from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.clinic import audit, caseload, notes, timeline
+from kneeclinic.clinic.forms import CodeForm, InviteForm, NoteForm
+from kneeclinic.clinic.models import (
+    AssessmentNote,
+    AssessmentNoteVersion,
+    AuditAction,
+    AuditEvent,
+    AuditOutcome,
+)
+
+# What a linked physio sees, shown to the runner before they agree (and on the sharing page).
+SHARED_WITH_PHYSIO = (
+    "Your runs: date, distance, time, pace, heart rate and cadence (no maps or GPS tracks)",
+    "Your weekly running load and any sudden jumps in it",
+    "Your pain diary: scores, when the pain came, which knee and where, and your notes",
+    "The symptom checker's outcome and any warning signs you reported",
+    "Your exercises and how often you did them, and the self-help you logged",
+    "Your return-to-running plan, its stages and your cadence target",
+    "Your Kujala knee scores",
+)
+PHYSIO_CAN = (
+    "Write assessment notes about you, and choose which of them you can read here",
+    "Print a report of your record for an appointment or a referral",
+)
+PHYSIO_CANNOT = (
+    "Change or delete your runs, diary entries or scores",
+    "See your password, or your data after you stop sharing",
+)
+
+
+def _is_clinician(user: User) -> bool:
+    return user.role in {Role.PHYSIO, Role.ADMIN}
+
+
+def _runner_for(request: AuthenticatedRequest, code: uuid.UUID, verb: str) -> User:
+    """The runner with this code if the signed-in person may see them; else 404 (and audit it)."""
+    runner = (
+        User.objects.filter(visible_runner_ids(request.user), code=code, role=Role.RUNNER)
+        .select_related("clinic")
+        .first()
+    )
+    if runner is None:
+        existing = User.objects.filter(code=code).first()
+        if existing is not None:
+            audit.record_access(
+                request,
+                existing,
+                AuditAction.READ,
+                "runner",
+                code,
+                verb=verb,
+                outcome=AuditOutcome.DENIED,
+            )
+        raise Http404("No such runner")
+    return runner
+
+
+def _physio_only(request: AuthenticatedRequest) -> None:
+    if not _is_clinician(request.user):
+        raise Http404("Clinicians only")
+
+
+# ---------- the runner's side ----------
 
 
 @login_required
-def caseload(request: HttpRequest) -> HttpResponse:
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sharing(request: AuthenticatedRequest) -> HttpResponse:
+    """Who can see my record, stop sharing, and type an invitation code."""
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitations.find_by_short_code(request.user, form.cleaned_data["code"])
+        except invitations.InvitationError as exc:
+            form.add_error("code", str(exc))
+        else:
+            return _consent_page(request, invitation, code=form.cleaned_data["code"])
+    links = (
+        CareLink.objects.filter(runner=request.user)
+        .exclude(status=CareLink.Status.PENDING)
+        .select_related("physio__clinic")
+        .order_by("status", "-agreed_at")
+    )
     return render(
         request,
-        "core/coming.html",
-        {"title": "Clinic", "blurb": "Your caseload"},
+        "clinic/sharing.html",
+        {
+            "form": form,
+            "active": [link for link in links if link.status == CareLink.Status.ACTIVE],
+            "ended": [link for link in links if link.status == CareLink.Status.ENDED][:10],
+            "shared": SHARED_WITH_PHYSIO,
+            "is_runner": request.user.role == Role.RUNNER,
+        },
     )
+
+
+def _consent_page(
+    request: AuthenticatedRequest,
+    invitation: CareInvitation,
+    *,
+    code: str = "",
+    token: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "clinic/consent.html",
+        {
+            "invitation": invitation,
+            "physio": invitation.physio,
+            "code": code,
+            "token": token,
+            "shared": SHARED_WITH_PHYSIO,
+            "can": PHYSIO_CAN,
+            "cannot": PHYSIO_CANNOT,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def agree(request: AuthenticatedRequest) -> HttpResponse:
+    """The runner agrees to share with the physio named on the consent page."""
+    token = request.POST.get("token", "")
+    code = request.POST.get("code", "")
+    try:
+        if token:
+            invitation = invitations.find_by_link_token(request.user, token)
+        else:
+            invitation = invitations.find_by_short_code(request.user, code)
+        link = invitations.accept(request.user, invitation)
+    except invitations.InvitationError as exc:
+        messages.error(request, str(exc))
+        return redirect("clinic:sharing")
+    audit.record(
+        actor=request.user,
+        runner=request.user,
+        action=AuditAction.CREATE,
+        object_type="care_link",
+        object_code=link.code,
+        verb="grant",
+        request=request,
+    )
+    messages.success(
+        request,
+        f"You now share your record with {link.physio.display_name}. "
+        "You can stop at any time on this page.",
+    )
+    return redirect("clinic:sharing")
+
+
+@login_required
+@never_cache
+@require_GET
+def join(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """An invitation link: show exactly what will be shared before the runner agrees."""
+    try:
+        invitation = invitations.find_by_link_token(request.user, token)
+    except invitations.InvitationError as exc:
+        return render(request, "clinic/invitation_refused.html", {"reason": str(exc)}, status=410)
+    return _consent_page(request, invitation, token=token)
+
+
+@login_required
+@require_POST
+def end_link(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """The runner (or the physio) stops sharing. Access ends with the next request."""
+    link = get_object_or_404(
+        CareLink.objects.select_related("physio", "runner").filter(status=CareLink.Status.ACTIVE),
+        code=code,
+    )
+    if request.user.pk not in {link.runner_id, link.physio_id}:
+        raise Http404("No such link")
+    invitations.end_link(link, request.user)
+    audit.record(
+        actor=request.user,
+        runner=link.runner,
+        action=AuditAction.UPDATE,
+        object_type="care_link",
+        object_code=link.code,
+        verb="revoke",
+        request=request,
+    )
+    if request.user.pk == link.runner_id:
+        messages.success(request, f"{link.physio.display_name} can no longer see your record.")
+        return redirect("clinic:sharing")
+    messages.success(request, f"You no longer follow {link.runner.display_name}.")
+    return redirect("clinic:caseload")
+
+
+@login_required
+@never_cache
+@require_GET
+def access_log(request: AuthenticatedRequest) -> HttpResponse:
+    """Who looked at my data: every event about this runner by someone else."""
+    events = list(
+        AuditEvent.objects.filter(runner=request.user)
+        .exclude(actor_id=request.user.pk)
+        .order_by("-id")[:300]
+    )
+    people = audit.people_for(events)
+    rows = [(event, people.get(event.actor_id or 0)) for event in events]
+    return render(request, "clinic/access_log.html", {"rows": rows})
+
+
+@login_required
+@never_cache
+@require_GET
+def shared_notes(request: AuthenticatedRequest) -> HttpResponse:
+    """Assessment notes my physio chose to share with me (their newest version)."""
+    shared = notes.shared_with(request.user)
+    return render(request, "clinic/shared_notes.html", {"notes": shared})
+
+
+# ---------- the physio's side ----------
+
+
+@login_required
+@never_cache
+@require_GET
+def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
+    if not _is_clinician(request.user):
+        return redirect("clinic:sharing")
+    query = request.GET.get("q", "").strip()[:100]
+    need = request.GET.get("need", "")
+    rows = caseload.build(request.user, today=timezone.localdate(timezone=request.user.tz))
+    filtered = caseload.filter_rows(rows, query=query, need=need)
+    pending = CareInvitation.objects.filter(
+        physio=request.user,
+        used_at__isnull=True,
+        withdrawn_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )[:20]
+    return render(
+        request,
+        "clinic/caseload.html",
+        {
+            "rows": filtered,
+            "total": len(rows),
+            "query": query,
+            "need": need,
+            "need_choices": caseload.NEED_FILTERS,
+            "pending": pending,
+            "is_admin": request.user.role == Role.ADMIN,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invite(request: AuthenticatedRequest) -> HttpResponse:
+    _physio_only(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = invitations.create_invitation(
+                request.user, form.cleaned_data.get("runner_email") or ""
+            )
+        except invitations.InvitationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            link = request.build_absolute_uri(
+                reverse("clinic:join", kwargs={"token": issued.link_token})
+            )
+            return render(
+                request,
+                "clinic/invitation_issued.html",
+                {"issued": issued, "link": link, "days": invitations.INVITATION_DAYS},
+            )
+    return render(
+        request, "clinic/invite.html", {"form": form, "days": invitations.INVITATION_DAYS}
+    )
+
+
+@login_required
+@require_POST
+def withdraw_invitation(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    _physio_only(request)
+    invitation = get_object_or_404(CareInvitation, code=code, physio=request.user)
+    invitations.withdraw(request.user, invitation)
+    messages.success(request, "The invitation is withdrawn; its code and link no longer work.")
+    return redirect("clinic:caseload")
+
+
+@login_required
+@never_cache
+@require_GET
+def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    runner = _runner_for(request, code, "view-timeline")
+    audit.record_access(request, runner, AuditAction.READ, "timeline", runner.code)
+    link = CareLink.objects.filter(
+        runner=runner, physio=request.user, status=CareLink.Status.ACTIVE
+    ).first()
+    data = timeline.build(runner, unit=request.user.units)
+    return render(
+        request,
+        "clinic/timeline.html",
+        {
+            "runner": runner,
+            "link": link,
+            "data": data,
+            "chart": data.chart_data(),
+            "runs": timeline.run_rows(data),
+            "notes": notes.for_reader(request.user, runner),
+            "is_runner": request.user.pk == runner.pk,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    runner = _runner_for(request, code, "print-report")
+    audit.record_access(request, runner, AuditAction.EXECUTE, "report", runner.code, verb="print")
+    data = timeline.build(runner, unit=request.user.units)
+    return render(
+        request,
+        "clinic/report.html",
+        {
+            "runner": runner,
+            "data": data,
+            "chart": data.chart_data(),
+            "runs": timeline.run_rows(data),
+            "notes": notes.for_reader(request.user, runner),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def note_new(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    _physio_only(request)
+    runner = _runner_for(request, code, "create-note")
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        note = notes.create(runner, request.user, form.cleaned_data)
+        audit.record_access(request, runner, AuditAction.CREATE, "assessment_note", note.code)
+        messages.success(request, "The note is saved.")
+        return redirect("clinic:note", code=note.code)
+    return render(request, "clinic/note_form.html", {"form": form, "runner": runner})
+
+
+def _note_for(request: AuthenticatedRequest, code: uuid.UUID, verb: str) -> AssessmentNote:
+    """A note whose runner the signed-in clinician may see; 404 (audited) for anyone else."""
+    note = (
+        AssessmentNote.objects.filter(
+            code=code, runner__in=User.objects.filter(visible_runner_ids(request.user))
+        )
+        .exclude(runner=request.user)
+        .select_related("runner", "author")
+        .prefetch_related(
+            Prefetch("versions", queryset=AssessmentNoteVersion.objects.select_related("saved_by"))
+        )
+        .first()
+    )
+    if note is None or not _is_clinician(request.user):
+        existing = AssessmentNote.objects.filter(code=code).select_related("runner").first()
+        if existing is not None:
+            audit.record_access(
+                request,
+                existing.runner,
+                AuditAction.READ,
+                "assessment_note",
+                code,
+                verb=verb,
+                outcome=AuditOutcome.DENIED,
+            )
+        raise Http404("No such note")
+    return note
+
+
+@login_required
+@never_cache
+@require_GET
+def note_detail(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    note = _note_for(request, code, "view-note")
+    audit.record_access(request, note.runner, AuditAction.READ, "assessment_note", note.code)
+    versions = list(note.versions.all())
+    return render(
+        request,
+        "clinic/note_detail.html",
+        {"note": note, "current": versions[0], "older": versions[1:], "runner": note.runner},
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def note_edit(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    note = _note_for(request, code, "change-note")
+    current = note.versions.all()[0]
+    form = NoteForm(request.POST or None, initial=notes.initial_from(current), editing=True)
+    if request.method == "POST" and form.is_valid():
+        notes.revise(note, request.user, form.cleaned_data)
+        audit.record_access(request, note.runner, AuditAction.UPDATE, "assessment_note", note.code)
+        messages.success(request, "The note is saved as a new version; earlier versions are kept.")
+        return redirect("clinic:note", code=note.code)
+    return render(
+        request, "clinic/note_form.html", {"form": form, "runner": note.runner, "note": note}
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def audit_export(request: AuthenticatedRequest) -> HttpResponseBase:
+    """A clinic admin downloads the clinic's audit log as CSV (cells safe for spreadsheets)."""
+    user = request.user
+    if user.role != Role.ADMIN or user.clinic_id is None:
+        raise Http404("Clinic admins only")
+    events = list(AuditEvent.objects.filter(actor_clinic_id=user.clinic_id).order_by("id"))
+    people = audit.people_for(events)
+    audit.record(
+        actor=user,
+        runner=None,
+        action=AuditAction.EXECUTE,
+        object_type="audit_log",
+        object_code=user.clinic.code if user.clinic else "",
+        verb="export",
+        request=request,
+    )
+    response = StreamingHttpResponse(
+        audit.csv_rows(events, people), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

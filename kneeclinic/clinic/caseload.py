@@ -1,0 +1,323 @@
+"""The caseload: a physio's linked runners, sorted by who needs attention first, with reasons.
+
+Each signal is one small function ``signal(runner_ids, now) -> {runner_id: [Reason, ...]}`` that
+runs one query for the whole caseload, so the page costs the same number of queries for 5 or 200
+runners. A signal whose area is not installed yet contributes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+
+from kneeclinic.accounts.models import CareLink, User
+from kneeclinic.activities.models import Activity
+from kneeclinic.clinic import sources
+from kneeclinic.domain.load import SPIKE_REFERENCE_MAX, SPIKE_WINDOW_DAYS
+from kneeclinic.domain.proms import AKPS_MIC_POINTS
+
+URGENT_LEVELS = frozenset({"urgent_same_day", "emergency"})
+CHECKER_LOOKBACK_DAYS = 30
+PAIN_WINDOW_DAYS = 7
+# Pain above 5/10 is past the "acceptable" zone of the pain-monitoring model (clinical.md §9.2,
+# Silbernagel 2007); a rise of this much week on week breaks its third rule (§9.1).
+PAIN_HIGH_NRS = 6
+PAIN_RISE_NRS = 2
+SPIKE_LOOKBACK_DAYS = 14
+QUIET_DAYS = 14
+
+# Priorities: lower is more urgent.
+URGENT, PAIN, SPIKE, KUJALA_WORSE, PLAN, QUIET, INFO = range(7)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    priority: int
+    key: str
+    text: str
+    badge: str  # red | amber | neutral | green
+
+    @property
+    def badge_word(self) -> str:
+        return {"red": "Urgent", "amber": "Check", "neutral": "Note", "green": "Good"}[self.badge]
+
+
+@dataclass
+class Row:
+    runner: User
+    link: CareLink
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def priority(self) -> int:
+        return min((reason.priority for reason in self.reasons), default=INFO + 1)
+
+    @property
+    def keys(self) -> set[str]:
+        return {reason.key for reason in self.reasons} or {"ok"}
+
+
+Signal = Callable[[list[int], datetime], dict[int, list[Reason]]]
+
+NEED_FILTERS = (
+    ("", "Everyone"),
+    ("urgent", "Urgent checker outcome"),
+    ("pain", "Pain rising or high"),
+    ("load", "Load spike"),
+    ("kujala", "Kujala change"),
+    ("plan", "Plan waiting for sign-off"),
+    ("quiet", "No data for two weeks"),
+    ("ok", "Nothing flagged"),
+)
+
+
+def _by_runner(pairs: Iterable[tuple[int, Reason]]) -> dict[int, list[Reason]]:
+    found: dict[int, list[Reason]] = defaultdict(list)
+    for runner_id, reason in pairs:
+        found[runner_id].append(reason)
+    return found
+
+
+def urgent_checker(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """An urgent or emergency outcome from the symptom checker in the last 30 days."""
+    model = sources.checker_runs()
+    if model is None:
+        return {}
+    rows = model.objects.filter(
+        runner_id__in=runner_ids,
+        completed_at__gte=now - timedelta(days=CHECKER_LOOKBACK_DAYS),
+        level__in=URGENT_LEVELS,
+    ).values_list("runner_id", "completed_at")
+    latest: dict[int, datetime] = {}
+    for runner_id, at in rows:
+        latest[runner_id] = max(at, latest.get(runner_id, at))
+    return _by_runner(
+        (
+            rid,
+            Reason(URGENT, "urgent", f"Warning signs in the symptom checker on {at:%d %b}", "red"),
+        )
+        for rid, at in latest.items()
+    )
+
+
+def pain_rising(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """Pain high this week, or rising week on week (pain-monitoring model, §9, Silbernagel 2007)."""
+    model = sources.pain_entries()
+    if model is None:
+        return {}
+    week_start = now - timedelta(days=PAIN_WINDOW_DAYS)
+    rows = model.objects.filter(
+        runner_id__in=runner_ids, at__gte=now - timedelta(days=2 * PAIN_WINDOW_DAYS)
+    ).values_list("runner_id", "at", "pain_nrs")
+    this_week: dict[int, int] = {}
+    last_week: dict[int, int] = {}
+    for runner_id, at, nrs in rows:
+        bucket = this_week if at >= week_start else last_week
+        bucket[runner_id] = max(nrs, bucket.get(runner_id, 0))
+    found = []
+    for runner_id, worst in this_week.items():
+        before = last_week.get(runner_id)
+        if before is not None and worst - before >= PAIN_RISE_NRS:
+            found.append(
+                (
+                    runner_id,
+                    Reason(
+                        PAIN, "pain", f"Pain rising: {before}/10 to {worst}/10 this week", "amber"
+                    ),
+                )
+            )
+        elif worst >= PAIN_HIGH_NRS:
+            found.append((runner_id, Reason(PAIN, "pain", f"Pain {worst}/10 this week", "amber")))
+    return _by_runner(found)
+
+
+def load_spike(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """A run in the last 14 days more than 10 % longer than the longest in the 30 days before it
+    (clinical.md §11.1, Frandsen 2025)."""
+    since = now - timedelta(days=SPIKE_LOOKBACK_DAYS + SPIKE_WINDOW_DAYS)
+    rows = (
+        Activity.objects.filter(
+            runner_id__in=runner_ids,
+            sport="running",
+            excluded_from_load=False,
+            start__gte=since,
+            distance_m__gt=0,
+        )
+        .order_by("runner_id", "start")
+        .values_list("runner_id", "start", "distance_m")
+    )
+    runs: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    for runner_id, start, distance_m in rows:
+        runs[runner_id].append((start, distance_m or 0.0))
+    found = []
+    recent_from = now - timedelta(days=SPIKE_LOOKBACK_DAYS)
+    for runner_id, series in runs.items():
+        worst: tuple[float, datetime, float, float] | None = None
+        for start, distance in series:
+            if start < recent_from:
+                continue
+            window = [
+                d for s, d in series if start - timedelta(days=SPIKE_WINDOW_DAYS) <= s < start
+            ]
+            if not window:
+                continue
+            longest = max(window)
+            ratio = distance / longest - 1
+            if ratio > SPIKE_REFERENCE_MAX and (worst is None or ratio > worst[0]):
+                worst = (ratio, start, distance, longest)
+        if worst is not None:
+            ratio, start, distance, longest = worst
+            text = (
+                f"Load spike: {distance / 1000:.1f} km on {start:%d %b}, "
+                f"longest in the 30 days before {longest / 1000:.1f} km (+{ratio:.0%})"
+            )
+            found.append((runner_id, Reason(SPIKE, "load", text, "amber")))
+    return _by_runner(found)
+
+
+def kujala_change(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """The last two Kujala scores differ by 10 points or more (§8.1, Crossley 2004)."""
+    model = sources.kujala_responses()
+    if model is None:
+        return {}
+    rows = (
+        model.objects.filter(runner_id__in=runner_ids)
+        .order_by("runner_id", "-completed_at")
+        .values_list("runner_id", "total")
+    )
+    latest: dict[int, list[int]] = defaultdict(list)
+    for runner_id, total in rows:
+        if len(latest[runner_id]) < 2:
+            latest[runner_id].append(total)
+    found = []
+    for runner_id, scores in latest.items():
+        if len(scores) < 2:
+            continue
+        newest, before = scores
+        change = newest - before
+        if change <= -AKPS_MIC_POINTS:
+            found.append(
+                (
+                    runner_id,
+                    Reason(KUJALA_WORSE, "kujala", f"Kujala fell {before} to {newest}", "amber"),
+                )
+            )
+        elif change >= AKPS_MIC_POINTS:
+            found.append(
+                (
+                    runner_id,
+                    Reason(INFO, "kujala", f"Kujala improved {before} to {newest}", "green"),
+                )
+            )
+    return _by_runner(found)
+
+
+def plan_waiting(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """An active return-to-run plan that needs the physio's sign-off."""
+    model = sources.run_plans()
+    if model is None:
+        return {}
+    rows = model.objects.filter(runner_id__in=runner_ids, status="active").values_list(
+        "runner_id",
+        "needs_signoff_before_start",
+        "signed_off_start_at",
+        "needs_signoff_before_continuous",
+        "signed_off_continuous_at",
+    )
+    found = []
+    for runner_id, need_start, start_at, need_cont, cont_at in rows:
+        if (need_start and start_at is None) or (need_cont and cont_at is None):
+            found.append(
+                (
+                    runner_id,
+                    Reason(PLAN, "plan", "Return-to-run plan waiting for your sign-off", "amber"),
+                )
+            )
+    return _by_runner(found)
+
+
+def quiet(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """No runs and no diary entries for two weeks."""
+    last: dict[int, datetime] = {}
+    for runner_id, at in (
+        Activity.objects.filter(runner_id__in=runner_ids)
+        .values("runner_id")
+        .annotate(last=Max("start"))
+        .values_list("runner_id", "last")
+    ):
+        last[runner_id] = at
+    model = sources.pain_entries()
+    if model is not None:
+        for runner_id, at in (
+            model.objects.filter(runner_id__in=runner_ids)
+            .values("runner_id")
+            .annotate(last=Max("at"))
+            .values_list("runner_id", "last")
+        ):
+            last[runner_id] = max(at, last.get(runner_id, at))
+    found = []
+    for runner_id in runner_ids:
+        at = last.get(runner_id)
+        if at is None:
+            found.append(
+                (runner_id, Reason(QUIET, "quiet", "No runs or diary entries yet", "neutral"))
+            )
+        elif now - at > timedelta(days=QUIET_DAYS):
+            days = (now - at).days
+            found.append((runner_id, Reason(QUIET, "quiet", f"No data for {days} days", "neutral")))
+    return _by_runner(found)
+
+
+SIGNALS: tuple[Signal, ...] = (
+    urgent_checker,
+    pain_rising,
+    load_spike,
+    kujala_change,
+    plan_waiting,
+    quiet,
+)
+
+
+def build(physio: User, *, today: date | None = None, now: datetime | None = None) -> list[Row]:
+    """Every actively linked runner, most urgent first (then by name)."""
+    now = now or timezone.now()
+    links = (
+        CareLink.objects.filter(physio=physio, status=CareLink.Status.ACTIVE)
+        .filter(runner__in=User.objects.filter(role="runner", is_active=True))
+        .select_related("runner")
+    )
+    # A physio no longer in a clinic follows nobody (the same rule as visible_to).
+    if physio.clinic_id is None or not physio.is_clinician:
+        return []
+    rows = {link.runner_id: Row(link.runner, link) for link in links}
+    ids = list(rows)
+    if ids:
+        for signal in SIGNALS:
+            for runner_id, reasons in signal(ids, now).items():
+                if runner_id in rows:
+                    rows[runner_id].reasons.extend(reasons)
+    ordered = sorted(rows.values(), key=lambda row: (row.priority, row.runner.display_name.lower()))
+    for row in ordered:
+        row.reasons.sort(key=lambda reason: reason.priority)
+    return ordered
+
+
+def filter_rows(rows: list[Row], *, query: str = "", need: str = "") -> list[Row]:
+    needle = query.lower()
+    kept = []
+    for row in rows:
+        if (
+            needle
+            and needle not in row.runner.display_name.lower()
+            and needle not in row.runner.email
+        ):
+            continue
+        if need and need not in row.keys:
+            continue
+        kept.append(row)
+    return kept

@@ -1,0 +1,203 @@
+"""One runner's record on one time axis: weekly load, pain, Kujala scores and self-help.
+
+Every series is keyed by the Monday of its week so the charts line up by date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from kneeclinic.accounts.models import User
+from kneeclinic.activities.models import Activity
+from kneeclinic.clinic import sources
+from kneeclinic.domain import units
+
+WEEKS_SHOWN = 26
+RECENT_ROWS = 12
+PAIN_SERIES = (
+    ("during_run", "During a run"),
+    ("after_run", "After a run"),
+    ("next_morning", "Next morning"),
+)
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class Timeline:
+    weeks: list[date]
+    load_km: list[float]
+    pain: dict[str, list[int | None]]
+    kujala: list[tuple[date, int]]
+    self_help_days: list[int]
+    unit: units.DistanceUnit = units.DistanceUnit.KM
+    recent_runs: list[Any] = field(default_factory=list)
+    recent_pain: list[Any] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
+
+    def chart_data(self) -> dict[str, Any]:
+        return {
+            "weeks": [week.isoformat() for week in self.weeks],
+            "load": self.load_km,
+            "unit": self.unit.label,
+            "pain": {label: self.pain[key] for key, label in PAIN_SERIES if key in self.pain},
+            "kujala": {week.isoformat(): score for week, score in self._kujala_by_week()},
+        }
+
+    def _kujala_by_week(self) -> list[tuple[date, int]]:
+        return [(monday(day), score) for day, score in self.kujala]
+
+    @property
+    def week_rows(self) -> list[dict[str, Any]]:
+        empty: list[int | None] = [None] * len(self.weeks)
+        return [
+            {
+                "week": week,
+                "load": self.load_km[i],
+                "during": self.pain.get("during_run", empty)[i],
+                "after": self.pain.get("after_run", empty)[i],
+                "morning": self.pain.get("next_morning", empty)[i],
+                "self_help": self.self_help_days[i],
+            }
+            for i, week in enumerate(self.weeks)
+        ]
+
+    @property
+    def total_km(self) -> float:
+        return round(sum(self.load_km), 1)
+
+    @property
+    def summary(self) -> str:
+        """A sentence for people who cannot see the charts."""
+        if not self.weeks:
+            return "No data yet."
+        busiest = max(range(len(self.weeks)), key=lambda i: self.load_km[i])
+        parts = [
+            f"Over the {len(self.weeks)} weeks from {self.weeks[0]:%d %b %Y}, "
+            f"{self.total_km} {self.unit.label} were run; the biggest week was "
+            f"{self.load_km[busiest]} {self.unit.label} "
+            f"(week of {self.weeks[busiest]:%d %b %Y})."
+        ]
+        worst = [(v, k) for k, series in self.pain.items() for v in series if v is not None]
+        if worst:
+            parts.append(f"The highest pain score recorded was {max(worst)[0]}/10.")
+        if self.kujala:
+            first, last = self.kujala[0], self.kujala[-1]
+            parts.append(f"Kujala score went from {first[1]} to {last[1]} out of 100.")
+        return " ".join(parts)
+
+
+def build(
+    runner: User,
+    *,
+    unit: str = "km",
+    today: date | None = None,
+    weeks: int = WEEKS_SHOWN,
+) -> Timeline:
+    """The runner's last ``weeks`` weeks; load is given in ``unit`` (the reader's choice)."""
+    distance_unit = units.DistanceUnit(unit)
+    today = today or timezone.localdate(timezone=runner.tz)
+    first = monday(today) - timedelta(weeks=weeks - 1)
+    week_list = [first + timedelta(weeks=i) for i in range(weeks)]
+    index = {week: i for i, week in enumerate(week_list)}
+    tz = runner.tz
+    load = [0.0] * weeks
+    runs = Activity.objects.filter(
+        runner=runner,
+        sport="running",
+        excluded_from_load=False,
+        start__date__gte=first - timedelta(days=1),
+    ).values_list("start", "distance_m")
+    for start, distance_m in runs:
+        week = monday(timezone.localtime(start, tz).date())
+        if week in index and distance_m:
+            load[index[week]] += units.to_unit(distance_m, distance_unit)
+    timeline = Timeline(
+        weeks=week_list,
+        load_km=[round(km, 1) for km in load],
+        pain={},
+        kujala=[],
+        self_help_days=[0] * weeks,
+        unit=distance_unit,
+    )
+    timeline.recent_runs = list(
+        Activity.objects.filter(runner=runner).order_by("-start")[:RECENT_ROWS]
+    )
+    _add_pain(timeline, runner, first, index)
+    _add_kujala(timeline, runner)
+    _add_self_help(timeline, runner, first, index)
+    _add_plans(timeline, runner)
+    return timeline
+
+
+def _add_pain(timeline: Timeline, runner: User, first: date, index: dict[date, int]) -> None:
+    model = sources.pain_entries()
+    if model is None:
+        return
+    worst: dict[str, list[int | None]] = {key: [None] * len(index) for key, _ in PAIN_SERIES}
+    rows = model.objects.filter(runner=runner, at__date__gte=first - timedelta(days=1)).values_list(
+        "at", "when", "pain_nrs"
+    )
+    for at, when, nrs in rows:
+        week = monday(timezone.localtime(at, runner.tz).date())
+        if week in index and when in worst:
+            current = worst[when][index[week]]
+            worst[when][index[week]] = nrs if current is None else max(current, nrs)
+    timeline.pain = worst
+    timeline.recent_pain = list(model.objects.filter(runner=runner).order_by("-at")[:RECENT_ROWS])
+
+
+def _add_kujala(timeline: Timeline, runner: User) -> None:
+    model = sources.kujala_responses()
+    if model is None:
+        return
+    timeline.kujala = [
+        (timezone.localtime(at, runner.tz).date(), total)
+        for at, total in model.objects.filter(runner=runner)
+        .order_by("completed_at")
+        .values_list("completed_at", "total")
+    ]
+
+
+def _add_self_help(timeline: Timeline, runner: User, first: date, index: dict[date, int]) -> None:
+    model = sources.self_help_logs()
+    if model is None:
+        return
+    days: dict[date, set[date]] = defaultdict(set)
+    for (at,) in model.objects.filter(runner=runner, at__date__gte=first).values_list("at"):
+        local = timezone.localtime(at, runner.tz).date()
+        days[monday(local)].add(local)
+    timeline.self_help_days = [len(days.get(week, ())) for week in timeline.weeks]
+
+
+def _add_plans(timeline: Timeline, runner: User) -> None:
+    model = sources.run_plans()
+    if model is None:
+        return
+    timeline.plans = list(model.objects.filter(runner=runner).order_by("-created_at")[:3])
+
+
+def run_rows(timeline: Timeline) -> list[dict[str, Any]]:
+    """The recent runs, formatted in the reader's unit."""
+    rows = []
+    for run in timeline.recent_runs:
+        distance = run.distance_m or 0.0
+        pace = units.pace_s_per_m(distance, run.moving_s or run.elapsed_s) if distance else None
+        rows.append(
+            {
+                "run": run,
+                "distance": units.format_distance(distance, timeline.unit)
+                if distance
+                else "no distance",
+                "pace": units.format_pace(pace, timeline.unit),
+                "time": units.format_duration(run.moving_s or run.elapsed_s),
+            }
+        )
+    return rows
