@@ -1,0 +1,277 @@
+"""Parse untrusted activity files in a separate, resource-limited worker process.
+
+The web process never decodes an upload itself. A worker process (started once and reused
+for a whole batch, so a 2,500-file import does not pay 2,500 start-ups) reads each file with
+``kneeclinic.domain.parsers.parse`` under these limits (docs/limits.md):
+
+* ``RLIMIT_AS`` 1 GB of address space: a memory blow-up ends in ``MemoryError``, not in
+  the machine swapping;
+* ``RLIMIT_CPU`` 30 s of processor time per file (the soft limit is moved on before each
+  file): an endless loop is ended by the kernel;
+* a wall-clock timeout of 60 s per file, enforced by the parent, which kills the worker.
+
+Any crash, limit or timeout becomes a ``ParseError`` with a plain reason, and the next file
+gets a fresh worker. Files go to the worker as raw bytes over a pipe; activities come back
+pickled (dataclasses holding numpy arrays, fast to pass). The worker runs our own code only,
+with the same user rights as the app: the limits contain resource abuse, not code execution.
+
+Run as ``python -m kneeclinic.activities.sandbox ENTRY MEMORY_BYTES CPU_SECONDS`` it is the
+worker itself; it talks only through its standard input and output.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import os
+import pickle
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:  # the worker must not load numpy before its limits and settings are in place
+    from kneeclinic.domain.activity import Activity
+
+MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+CPU_LIMIT_S = 30
+WALL_TIMEOUT_S = 60.0
+DEFAULT_ENTRY = "kneeclinic.domain.parsers:parse"
+START_TIMEOUT_S = 60.0  # for the worker to start and load the parsers
+
+_REQUEST = struct.Struct(">II")  # name length, data length
+_REPLY = struct.Struct(">cQ")  # status, payload length
+_OK, _FAILED, _READY = b"O", b"F", b"R"
+_SINGLE_THREADED = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "RAYON_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+def _parse_error(message: str) -> Exception:
+    from kneeclinic.domain.activity import ParseError
+
+    return ParseError(message)
+
+
+class ParseSandbox:
+    """A reusable worker process that parses one file at a time under resource limits.
+
+    Use it as a context manager for a batch; it starts its worker on the first file and
+    replaces it after a crash or a timeout. Not thread-safe: one batch, one sandbox.
+    """
+
+    def __init__(
+        self,
+        *,
+        memory_bytes: int = MEMORY_LIMIT_BYTES,
+        cpu_seconds: int = CPU_LIMIT_S,
+        wall_seconds: float = WALL_TIMEOUT_S,
+        entry: str = DEFAULT_ENTRY,
+    ) -> None:
+        self.memory_bytes = memory_bytes
+        self.cpu_seconds = cpu_seconds
+        self.wall_seconds = wall_seconds
+        self.entry = entry
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ParseSandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, while one is running."""
+        return self._process.pid if self._process is not None else None
+
+    def parse(self, name: str, data: bytes) -> list[Activity]:
+        """The activities in one file, read in the worker (raises ParseError otherwise)."""
+        process = self.start()
+        encoded = name.encode("utf-8", errors="replace")
+        stdin, stdout = _pipes(process)
+        try:
+            stdin.write(_REQUEST.pack(len(encoded), len(data)) + encoded)
+            stdin.write(data)
+            stdin.flush()
+            deadline = time.monotonic() + self.wall_seconds
+            status, length = _REPLY.unpack(_read_exact(stdout, _REPLY.size, deadline))
+            payload = _read_exact(stdout, length, deadline)
+        except TimeoutError:
+            self._stop(kill=True)
+            raise _parse_error(
+                f"reading this file took longer than {self.wall_seconds:g} seconds, so we "
+                "stopped; it may be damaged or far too large"
+            ) from None
+        except (EOFError, OSError):
+            code = self._stop(kill=True)
+            raise _parse_error(self._crash_reason(code)) from None
+        if status == _OK:
+            activities: list[Activity] = pickle.loads(payload)  # noqa: S301 - our own worker
+            return activities
+        raise _parse_error(payload.decode("utf-8", errors="replace"))
+
+    def close(self) -> None:
+        """Stop the worker (it finishes on end of input; it is killed if it does not)."""
+        self._stop(kill=False)
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """The running worker, started (and waited for until ready) when there is none."""
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._stop(kill=True)
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, **_SINGLE_THREADED)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
+        command = [
+            sys.executable,
+            "-m",
+            "kneeclinic.activities.sandbox",
+            self.entry,
+            str(self.memory_bytes),
+            str(self.cpu_seconds),
+        ]
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
+        )
+        self._process = process
+        try:
+            ready = _read_exact(_pipes(process)[1], 1, time.monotonic() + START_TIMEOUT_S)
+        except (TimeoutError, EOFError, OSError):
+            ready = b""
+        if ready != _READY:
+            self._stop(kill=True)
+            raise _parse_error("the file reader could not start; please try again later")
+        return process
+
+    def _stop(self, *, kill: bool) -> int | None:
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        stdin, stdout = _pipes(process)
+        if kill:
+            process.kill()
+        with contextlib.suppress(OSError):  # a dead worker leaves a broken pipe to close
+            stdin.close()
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        stdout.close()
+        return code
+
+    def _crash_reason(self, code: int | None) -> str:
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            return (
+                f"reading this file used more than {self.cpu_seconds} seconds of processing "
+                "time (or all the memory we allow), so we stopped; it may be damaged"
+            )
+        if code is not None and code < 0:
+            return "the file reader crashed on this file; it may be damaged"
+        return f"the file reader stopped unexpectedly (exit status {code}); it may be damaged"
+
+
+def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    if process.stdin is None or process.stdout is None:  # pragma: no cover - always piped
+        raise RuntimeError("the sandbox worker was started without pipes")
+    return process.stdin, process.stdout
+
+
+def _read_exact(stream: IO[bytes], size: int, deadline: float) -> bytes:
+    """Exactly ``size`` bytes from a pipe, or TimeoutError at ``deadline``, or EOFError."""
+    chunks: list[bytes] = []
+    remaining = size
+    descriptor = stream.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(descriptor, selectors.EVENT_READ)
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise TimeoutError
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+_shared: ParseSandbox | None = None
+_shared_lock = threading.Lock()
+
+
+def parse_in_sandbox(name: str, data: bytes) -> list[Activity]:
+    """The activities in one file, parsed in a shared, reused sandbox worker.
+
+    Raises ParseError for anything that cannot be read, including crashes and timeouts.
+    Callers are served one at a time; a batch import should hold its own ParseSandbox.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ParseSandbox()
+            atexit.register(_shared.close)
+        return _shared.parse(name, data)
+
+
+# --- the worker ---------------------------------------------------------------------------
+
+
+def _serve(entry: str, memory_bytes: int, cpu_seconds: int) -> None:  # pragma: no cover
+    """The worker's loop: read a request, parse it under the limits, write the reply."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # Our replies own the real standard output; stray prints go to standard error.
+    reply = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    module_name, _, function_name = entry.partition(":")
+    parse: Callable[[str, bytes], object] = getattr(
+        importlib.import_module(module_name), function_name
+    )
+    from kneeclinic.domain.activity import ParseError
+
+    reply.write(_READY)
+    reply.flush()
+    while True:
+        header = requests.read(_REQUEST.size)
+        if len(header) < _REQUEST.size:
+            return
+        name_length, data_length = _REQUEST.unpack(header)
+        name = requests.read(name_length).decode("utf-8", errors="replace")
+        data = requests.read(data_length)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = int(usage.ru_utime + usage.ru_stime) + 1
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        soft = used + cpu_seconds
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        try:
+            status, payload = _OK, pickle.dumps(parse(name, data), protocol=5)
+        except ParseError as exc:
+            status, payload = _FAILED, str(exc).encode()
+        except MemoryError:
+            status, payload = _FAILED, b"this file needs more memory to read than we allow"
+        except Exception as exc:
+            message = f"this file could not be read ({type(exc).__name__}: {exc})"[:300]
+            status, payload = _FAILED, message.encode()
+        reply.write(_REPLY.pack(status, len(payload)) + payload)
+        reply.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover - run in the worker process
+    _serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

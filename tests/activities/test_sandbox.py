@@ -1,0 +1,126 @@
+"""Parsing in a worker process: same results, reused worker, and every failure a ParseError."""
+
+from __future__ import annotations
+
+import pytest
+
+from kneeclinic.activities.sandbox import ParseSandbox, parse_in_sandbox
+from kneeclinic.domain.activity import ParseError
+from kneeclinic.domain.parsers import parse
+
+TARGETS = "tests.activities.sandbox_targets"
+
+RUN = (
+    b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+    b"<trk><name>Easy</name><type>running</type><trkseg>"
+    + b"".join(
+        f'<trkpt lat="{50 + i * 0.001}" lon="0">'
+        f"<time>2024-06-01T07:{i:02d}:00Z</time></trkpt>".encode()
+        for i in range(30)
+    )
+    + b"</trkseg></trk></gpx>"
+)
+
+
+def test_it_returns_what_the_parser_returns_in_process() -> None:
+    with ParseSandbox() as sandbox:
+        [run] = sandbox.parse("easy.gpx", RUN)
+
+    [expected] = parse("easy.gpx", RUN)
+    assert (run.name, run.start, run.elapsed_s) == (
+        expected.name,
+        expected.start,
+        expected.elapsed_s,
+    )
+    assert run.distance_m == expected.distance_m
+    assert run.samples is not None and expected.samples is not None
+    assert run.samples.latitude_deg is not None and expected.samples.latitude_deg is not None
+    assert run.samples.latitude_deg.tolist() == expected.samples.latitude_deg.tolist()
+
+
+def test_one_worker_serves_a_whole_batch_including_refused_files() -> None:
+    with ParseSandbox() as sandbox:
+        sandbox.parse("a.gpx", RUN)
+        worker = sandbox.pid
+        with pytest.raises(ParseError, match="PNG image"):
+            sandbox.parse("photo.fit", b"\x89PNG\r\n\x1a\n" + bytes(50))
+        sandbox.parse("b.gpx", RUN)
+
+        assert sandbox.pid == worker
+    assert sandbox.pid is None
+
+
+def test_an_endless_loop_is_stopped_by_the_cpu_limit_and_the_next_file_gets_a_new_worker() -> None:
+    with ParseSandbox(entry=f"{TARGETS}:spin", cpu_seconds=1, wall_seconds=30) as sandbox:
+        with pytest.raises(ParseError, match="more than 1 seconds of processing time"):
+            sandbox.parse("loop.fit", b"x")
+        assert sandbox.pid is None
+
+
+def test_a_file_that_takes_too_long_is_stopped_by_the_wall_clock() -> None:
+    with ParseSandbox(entry=f"{TARGETS}:sleep", wall_seconds=0.5) as sandbox:
+        sandbox.start()
+
+        with pytest.raises(ParseError, match=r"took longer than 0\.5 seconds"):
+            sandbox.parse("slow.fit", b"x")
+        assert sandbox.pid is None
+
+
+def test_a_worker_that_cannot_start_is_a_parse_error() -> None:
+    with (
+        ParseSandbox(entry=f"{TARGETS}:no_such_function") as sandbox,
+        pytest.raises(ParseError, match="could not start"),
+    ):
+        sandbox.parse("a.fit", b"x")
+
+
+def test_running_out_of_memory_is_a_parse_error() -> None:
+    with ParseSandbox(entry=f"{TARGETS}:hog_memory") as sandbox:
+        with pytest.raises(ParseError, match="needs more memory"):
+            sandbox.parse("big.fit", b"x")
+        worker = sandbox.pid
+        with pytest.raises(ParseError, match="needs more memory"):
+            sandbox.parse("big.fit", b"x")
+        assert sandbox.pid == worker  # the worker survives a MemoryError
+
+
+def test_a_crashing_reader_is_a_parse_error() -> None:
+    with (
+        ParseSandbox(entry=f"{TARGETS}:crash") as sandbox,
+        pytest.raises(ParseError, match="crashed on this file"),
+    ):
+        sandbox.parse("bad.fit", b"x")
+
+
+def test_a_reader_that_exits_is_a_parse_error() -> None:
+    with (
+        ParseSandbox(entry=f"{TARGETS}:leave") as sandbox,
+        pytest.raises(ParseError, match=r"stopped unexpectedly \(exit status 3\)"),
+    ):
+        sandbox.parse("bad.fit", b"x")
+
+
+def test_an_unexpected_error_is_a_parse_error_naming_it() -> None:
+    with (
+        ParseSandbox(entry=f"{TARGETS}:fail") as sandbox,
+        pytest.raises(ParseError, match=r"could not be read \(ValueError: cannot handle bad.fit\)"),
+    ):
+        sandbox.parse("bad.fit", b"x")
+
+
+def test_prints_in_the_worker_do_not_disturb_the_replies() -> None:
+    with ParseSandbox(entry=f"{TARGETS}:echo") as sandbox:
+        assert sandbox.parse("caf\u00e9.fit", b"12345") == ["caf\u00e9.fit", 5]
+
+
+def test_the_shared_sandbox_parses_one_file_at_a_time() -> None:
+    [first] = parse_in_sandbox("a.gpx", RUN)
+    [second] = parse_in_sandbox("b.gpx", RUN)
+
+    assert first.distance_m == second.distance_m
+
+
+def test_closing_twice_is_harmless() -> None:
+    sandbox = ParseSandbox()
+    sandbox.close()
+    sandbox.close()
