@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from kneeclinic.accounts.models import User
 from kneeclinic.core.models import ApiToken
 
 
@@ -26,3 +29,23 @@ class TokenForm(forms.Form):
         initial="90",
         coerce=str,
     )
+
+
+class EraseForm(forms.Form):
+    password = forms.CharField(
+        label="Your password, to confirm",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand that after 7 days my account and all my data are deleted for good."
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right.")
+        return password

@@ -9,5 +9,15 @@ urlpatterns = [
     path("today/", views.today_view, name="today"),
     path("about/", views.about, name="about"),
     path("settings/tokens/", views.list_tokens, name="list-tokens"),
+    path("settings/data/", views.your_data, name="your-data"),
+    path("settings/data/export/", views.start_export, name="start-export"),
+    path("settings/data/exports/<uuid:code>/", views.show_export, name="show-export"),
+    path(
+        "settings/data/exports/<uuid:code>/download/",
+        views.download_export,
+        name="download-export",
+    ),
+    path("settings/data/erase/", views.request_erasure, name="request-erasure"),
+    path("settings/data/erase/cancel/", views.cancel_erasure, name="cancel-erasure"),
     path("settings/tokens/<uuid:code>/revoke/", views.revoke_token, name="revoke-token"),
 ]

@@ -4,15 +4,16 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.core import health, today, tokens
-from kneeclinic.core.forms import TokenForm
-from kneeclinic.core.models import ApiToken
+from kneeclinic.core import health, privacy, tasks, today, tokens
+from kneeclinic.core.forms import EraseForm, TokenForm
+from kneeclinic.core.models import ApiToken, DataExport
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -68,3 +69,68 @@ def revoke_token(request: AuthenticatedRequest, code: UUID) -> HttpResponse:
     if tokens.revoke(request.user, str(code)):
         messages.success(request, "The token is revoked. Scripts using it stop working now.")
     return redirect("core:list-tokens")
+
+
+@login_required
+@require_GET
+def your_data(request: AuthenticatedRequest) -> HttpResponse:
+    context = {
+        "exports": DataExport.objects.filter(runner=request.user)[:5],
+        "erasure": privacy.pending_erasure(request.user),
+        "kept": privacy.erasure_summary(),
+        "erase_form": EraseForm(request.user),
+    }
+    return render(request, "core/your_data.html", context)
+
+
+@login_required
+@require_POST
+def start_export(request: AuthenticatedRequest) -> HttpResponse:
+    export = privacy.start_export(request.user)
+    transaction.on_commit(lambda: tasks.build_export.enqueue(export.pk))
+    return redirect("core:your-data")
+
+
+@login_required
+@require_GET
+def show_export(request: AuthenticatedRequest, code: UUID) -> HttpResponse:
+    export = get_object_or_404(DataExport, runner=request.user, code=code)
+    return render(request, "core/your_data.html#export-row", {"export": export})
+
+
+@login_required
+@require_GET
+def download_export(request: AuthenticatedRequest, code: UUID) -> FileResponse:
+    export = get_object_or_404(DataExport, runner=request.user, code=code)
+    path = privacy.export_file(export)
+    if path is None:
+        raise Http404("This export has expired or is not ready.")
+    name = f"kneeclinic-export-{export.created_at:%Y-%m-%d}.zip"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    response["Content-Type"] = "application/zip"
+    return response
+
+
+@login_required
+@require_POST
+def request_erasure(request: AuthenticatedRequest) -> HttpResponse:
+    form = EraseForm(request.user, request.POST)
+    if not form.is_valid():
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(problems))
+        return redirect("core:your-data")
+    erasure = privacy.request_erasure(request.user)
+    transaction.on_commit(lambda: tasks.schedule_erasure(erasure.due_at))
+    messages.warning(
+        request,
+        f"Your account will be erased on {erasure.due_at:%d %B %Y}. You can cancel until then.",
+    )
+    return redirect("core:your-data")
+
+
+@login_required
+@require_POST
+def cancel_erasure(request: AuthenticatedRequest) -> HttpResponse:
+    if privacy.cancel_erasure(request.user):
+        messages.success(request, "Erasure cancelled. Your account and data stay as they are.")
+    return redirect("core:your-data")
