@@ -103,6 +103,8 @@ def parse_fit(data: bytes, name: str = "") -> list[Activity]:
     try:
         tables = _tables_from_walk(fitwalk.walk(data))
     except fitwalk.FitStructureError as error:
+        if error.certain:  # no decoder reads past this: do not spend seconds trying
+            raise ParseError(str(error)) from None
         fast_error = error
         tables = _tables_from_fitdecode(data, error)
     try:

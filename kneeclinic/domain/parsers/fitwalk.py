@@ -55,7 +55,15 @@ _PROBES = [bytes((header,)) * RUN for header in range(256)]
 
 
 class FitStructureError(Exception):
-    """The bytes do not follow the FIT layout; the message says how, for a runner."""
+    """The bytes do not follow the FIT layout; the message says how, for a runner.
+
+    ``certain`` marks damage no decoder could read past (an empty or foreign file, or one
+    shorter than its own header says), so there is no point in trying another decoder.
+    """
+
+    def __init__(self, message: str, *, certain: bool = False) -> None:
+        super().__init__(message)
+        self.certain = certain
 
 
 @dataclass(slots=True, eq=False)
@@ -114,9 +122,9 @@ def walk(data: bytes) -> FitFile:
     raises :class:`FitStructureError`.
     """
     if len(data) == 0:
-        raise FitStructureError("this file is empty")
+        raise FitStructureError("this file is empty", certain=True)
     if len(data) < 12 or data[8:12] != b".FIT":
-        raise FitStructureError("this is not a FIT file")
+        raise FitStructureError("this is not a FIT file", certain=True)
     parts: list[list[Definition]] = []
     timed = False
     start = 0
@@ -149,14 +157,18 @@ def _walk_part(data: bytes, start: int) -> tuple[list[Definition], int, bool]:
     pos = start + header_size
     end = pos + data_size
     walk_end = min(end, len(data))  # walk what is there first: damage inside is the better reason
+    short = end > len(data)
     try:
-        definitions = _walk_messages(data, pos, walk_end, track_time=False)
-        timed = False
-    except _CompressedTimestampSeen:
-        definitions = _walk_messages(data, pos, walk_end, track_time=True)
-        timed = True
-    if end > len(data):
-        raise FitStructureError(TRUNCATED)
+        try:
+            definitions = _walk_messages(data, pos, walk_end, track_time=False)
+            timed = False
+        except _CompressedTimestampSeen:
+            definitions = _walk_messages(data, pos, walk_end, track_time=True)
+            timed = True
+    except FitStructureError as error:
+        raise FitStructureError(str(error), certain=short and str(error) == TRUNCATED) from None
+    if short:
+        raise FitStructureError(TRUNCATED, certain=True)
     return definitions, end + 2, timed
 
 

@@ -330,6 +330,21 @@ def test_when_the_walker_gives_up_fitdecode_reads_the_same_activity(
         parse_fit(data[:300])  # fitdecode fails too: the walker's reason is kept
 
 
+def test_the_fallback_keeps_the_walkers_reason_when_it_finds_nothing_either(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = a_run(seconds=20)
+    records_only = encode_run(START, [0.0], [0.0], session=False)
+
+    def refuse(_: bytes) -> fitwalk.FitFile:
+        raise fitwalk.FitStructureError("this file is damaged: it says so")
+
+    monkeypatch.setattr(fitwalk, "walk", refuse)
+    assert only(parse_fit(plain)).elapsed_s == 19.0  # fitdecode reads it
+    with pytest.raises(ParseError, match="damaged: it says so"):
+        parse_fit(records_only)
+
+
 def test_an_unforeseen_error_while_building_becomes_a_parse_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
