@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import importlib
+import itertools
 import os
 import pickle
 import selectors
@@ -33,17 +35,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # the worker must not load numpy before its limits and settings are in place
-    from kneeclinic.domain.activity import Activity
+    from kneeclinic.domain.activity import Activity, ParseError
 
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 CPU_LIMIT_S = 30
 WALL_TIMEOUT_S = 60.0
 DEFAULT_ENTRY = "kneeclinic.domain.parsers:parse"
+PIPE_BYTES = 1024 * 1024  # a typical FIT file fits in the pipe while the caller works
 START_TIMEOUT_S = 60.0  # for the worker to start and load the parsers
 
 _REQUEST = struct.Struct(">II")  # name length, data length
@@ -58,7 +62,7 @@ _SINGLE_THREADED = {
 }
 
 
-def _parse_error(message: str) -> Exception:
+def _parse_error(message: str) -> ParseError:
     from kneeclinic.domain.activity import ParseError
 
     return ParseError(message)
@@ -84,6 +88,8 @@ class ParseSandbox:
         self.wall_seconds = wall_seconds
         self.entry = entry
         self._process: subprocess.Popen[bytes] | None = None
+        self._outgoing = bytearray()  # request bytes the worker has not taken yet
+        self._handed = 0  # requests given to the current worker and not yet answered
 
     def __enter__(self) -> ParseSandbox:
         return self
@@ -98,29 +104,93 @@ class ParseSandbox:
 
     def parse(self, name: str, data: bytes) -> list[Activity]:
         """The activities in one file, read in the worker (raises ParseError otherwise)."""
-        process = self.start()
-        encoded = name.encode("utf-8", errors="replace")
-        stdin, stdout = _pipes(process)
+        outcome = next(self.parse_many([(name, data)], ahead=1))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def parse_many(
+        self, files: Iterable[tuple[str, bytes]], *, ahead: int = 2
+    ) -> Iterator[list[Activity] | ParseError]:
+        """Each file's activities, or its ParseError, in order, read while the caller works.
+
+        Up to ``ahead`` files are handed to the worker before their results are asked for,
+        so that it reads the next file while the caller stores the last one. A crash or a
+        timeout fails only the file being read; the files after it go to a fresh worker.
+        """
+        source = iter(files)
+        waiting: deque[bytes] = deque()  # requests whose replies are due, oldest first
+        exhausted = False
         try:
-            stdin.write(_REQUEST.pack(len(encoded), len(data)) + encoded)
-            stdin.write(data)
-            stdin.flush()
+            while True:
+                while not exhausted and len(waiting) < max(ahead, 1):
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                    else:
+                        waiting.append(_request(*item))
+                if not waiting:
+                    return
+                outcome = self._next_reply(waiting)
+                waiting.popleft()
+                yield outcome
+        finally:
+            if waiting:  # the caller stopped early: discard the worker and its pending replies
+                self._stop(kill=True)
+
+    def _next_reply(self, waiting: deque[bytes]) -> list[Activity] | ParseError:
+        """The reply to ``waiting[0]``, handing the worker the requests it has not had yet."""
+        process = self.start()
+        for request in itertools.islice(waiting, self._handed, None):
+            self._outgoing += request
+        self._handed = len(waiting)
+        try:
             deadline = time.monotonic() + self.wall_seconds
-            status, length = _REPLY.unpack(_read_exact(stdout, _REPLY.size, deadline))
-            payload = _read_exact(stdout, length, deadline)
+            status, length = _REPLY.unpack(self._exchange(process, _REPLY.size, deadline))
+            payload = self._exchange(process, length, deadline)
         except TimeoutError:
             self._stop(kill=True)
-            raise _parse_error(
+            return _parse_error(
                 f"reading this file took longer than {self.wall_seconds:g} seconds, so we "
                 "stopped; it may be damaged or far too large"
-            ) from None
+            )
         except (EOFError, OSError):
             code = self._stop(kill=True)
-            raise _parse_error(self._crash_reason(code)) from None
+            return _parse_error(self._crash_reason(code))
+        self._handed -= 1
         if status == _OK:
             activities: list[Activity] = pickle.loads(payload)  # noqa: S301 - our own worker
             return activities
-        raise _parse_error(payload.decode("utf-8", errors="replace"))
+        return _parse_error(payload.decode("utf-8", errors="replace"))
+
+    def _exchange(self, process: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+        """Read ``size`` reply bytes, writing pending requests whenever the worker takes them."""
+        stdin, stdout = _pipes(process)
+        received = bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(stdout.fileno(), selectors.EVENT_READ)
+            writing = False
+            while len(received) < size:
+                if self._outgoing and not writing:
+                    selector.register(stdin.fileno(), selectors.EVENT_WRITE)
+                    writing = True
+                left = deadline - time.monotonic()
+                ready = selector.select(left) if left > 0 else []
+                if not ready:
+                    raise TimeoutError
+                for key, _ in ready:
+                    if key.fd == stdout.fileno():
+                        chunk = os.read(key.fd, min(size - len(received), 1 << 20))
+                        if not chunk:
+                            raise EOFError
+                        received += chunk
+                    else:
+                        with contextlib.suppress(BlockingIOError):
+                            del self._outgoing[: os.write(key.fd, self._outgoing[: 1 << 20])]
+                        if not self._outgoing:
+                            selector.unregister(key.fd)
+                            writing = False
+        return bytes(received)
 
     def close(self) -> None:
         """Stop the worker (it finishes on end of input; it is killed if it does not)."""
@@ -146,6 +216,10 @@ class ParseSandbox:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
         )
         self._process = process
+        stdin = _pipes(process)[0]
+        os.set_blocking(stdin.fileno(), False)
+        with contextlib.suppress(AttributeError, OSError):  # Linux: room for a whole file
+            fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
             ready = _read_exact(_pipes(process)[1], 1, time.monotonic() + START_TIMEOUT_S)
         except (TimeoutError, EOFError, OSError):
@@ -157,6 +231,8 @@ class ParseSandbox:
 
     def _stop(self, *, kill: bool) -> int | None:
         process, self._process = self._process, None
+        self._outgoing = bytearray()
+        self._handed = 0
         if process is None:
             return None
         stdin, stdout = _pipes(process)
@@ -181,6 +257,11 @@ class ParseSandbox:
         if code is not None and code < 0:
             return "the file reader crashed on this file; it may be damaged"
         return f"the file reader stopped unexpectedly (exit status {code}); it may be damaged"
+
+
+def _request(name: str, data: bytes) -> bytes:
+    encoded = name.encode("utf-8", errors="replace")
+    return _REQUEST.pack(len(encoded), len(data)) + encoded + data
 
 
 def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:

@@ -43,3 +43,12 @@ def echo(name: str, data: bytes) -> list[object]:
     """Returns what it was given, and prints, which must not disturb the replies."""
     print("noise on standard output")
     return [name, len(data)]
+
+
+def picky(name: str, data: bytes) -> list[object]:
+    """Crashes on files named 'crash...', hangs on 'hang...', answers the rest."""
+    if name.startswith("crash"):
+        os.abort()
+    if name.startswith("hang"):
+        time.sleep(3600)
+    return [name, len(data)]

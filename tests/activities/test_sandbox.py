@@ -124,3 +124,55 @@ def test_closing_twice_is_harmless() -> None:
     sandbox = ParseSandbox()
     sandbox.close()
     sandbox.close()
+
+
+def test_a_batch_comes_back_in_order_while_the_worker_reads_ahead() -> None:
+    files = [(f"{i}.fit", bytes(i)) for i in range(6)]
+
+    with ParseSandbox(entry=f"{TARGETS}:echo") as sandbox:
+        outcomes = list(sandbox.parse_many(files, ahead=3))
+
+    assert outcomes == [[f"{i}.fit", i] for i in range(6)]
+
+
+def test_files_larger_than_the_pipe_pass_through_whole() -> None:
+    big = bytes(range(256)) * (12 * 1024 * 16)  # 48 MB, more than any pipe holds at once
+
+    with ParseSandbox(entry=f"{TARGETS}:echo") as sandbox:
+        outcomes = list(sandbox.parse_many([("a.gpx", big), ("b.gpx", big)]))
+
+    assert outcomes == [["a.gpx", len(big)], ["b.gpx", len(big)]]
+
+
+def test_a_crash_in_a_batch_fails_only_that_file() -> None:
+    files = [("ok1", b"a"), ("crash", b"b"), ("ok2", b"cc"), ("ok3", b"ddd")]
+
+    with ParseSandbox(entry=f"{TARGETS}:picky") as sandbox:
+        outcomes = list(sandbox.parse_many(files, ahead=3))
+
+    assert outcomes[0] == ["ok1", 1]
+    assert isinstance(outcomes[1], ParseError)
+    assert "crashed" in str(outcomes[1])
+    assert outcomes[2:] == [["ok2", 2], ["ok3", 3]]
+
+
+def test_a_hang_in_a_batch_fails_only_that_file() -> None:
+    files = [("hang", b"b"), ("ok", b"cc")]
+
+    with ParseSandbox(entry=f"{TARGETS}:picky", wall_seconds=0.5) as sandbox:
+        sandbox.start()
+        outcomes = list(sandbox.parse_many(files))
+
+    assert isinstance(outcomes[0], ParseError)
+    assert outcomes[1] == ["ok", 2]
+
+
+def test_stopping_a_batch_early_discards_the_replies_still_due() -> None:
+    files = [(f"{i}.fit", b"x") for i in range(5)]
+
+    with ParseSandbox(entry=f"{TARGETS}:echo") as sandbox:
+        batch = sandbox.parse_many(files, ahead=3)
+        assert next(batch) == ["0.fit", 1]
+        batch.close()
+
+        assert sandbox.parse("next.fit", b"yy") == ["next.fit", 2]
