@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -111,7 +111,7 @@ class ParseSandbox:
 
     def parse_many(
         self, files: Iterable[tuple[str, bytes]], *, ahead: int = 2
-    ) -> Iterator[list[Activity] | ParseError]:
+    ) -> Generator[list[Activity] | ParseError, None, None]:
         """Each file's activities, or its ParseError, in order, read while the caller works.
 
         Up to ``ahead`` files are handed to the worker before their results are asked for,
