@@ -18,7 +18,7 @@ from django.utils import timezone
 from kneeclinic.accounts.models import CareLink, User
 from kneeclinic.activities.models import Activity
 from kneeclinic.clinic import sources
-from kneeclinic.domain.load import SPIKE_REFERENCE_MAX, SPIKE_WINDOW_DAYS
+from kneeclinic.domain.load import SPIKE_WINDOW_DAYS, SpikeClass, classify_spike
 from kneeclinic.domain.proms import AKPS_MIC_POINTS
 
 URGENT_LEVELS = frozenset({"urgent_same_day", "emergency"})
@@ -32,7 +32,10 @@ SPIKE_LOOKBACK_DAYS = 14
 QUIET_DAYS = 14
 
 # Priorities: lower is more urgent.
-URGENT, PAIN, SPIKE, KUJALA_WORSE, PLAN, QUIET, INFO = range(7)
+URGENT, PAIN, SPIKE, KUJALA_WORSE, PLAN, EXERCISES, QUIET, INFO = range(8)
+EXERCISE_WINDOW_DAYS = 14
+# Fewer than half the planned sessions in the last two weeks counts as skipping.
+EXERCISE_MIN_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ NEED_FILTERS = (
     ("load", "Load spike"),
     ("kujala", "Kujala change"),
     ("plan", "Plan waiting for sign-off"),
+    ("exercises", "Exercises skipped"),
     ("quiet", "No data for two weeks"),
     ("ok", "Nothing flagged"),
 )
@@ -168,12 +172,14 @@ def load_spike(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
                 continue
             longest = max(window)
             ratio = distance / longest - 1
-            if ratio > SPIKE_REFERENCE_MAX and (worst is None or ratio > worst[0]):
+            spike = classify_spike(distance / longest)
+            if spike != SpikeClass.REFERENCE and (worst is None or ratio > worst[0]):
                 worst = (ratio, start, distance, longest)
         if worst is not None:
             ratio, start, distance, longest = worst
             text = (
-                f"Load spike: {distance / 1000:.1f} km on {start:%d %b}, "
+                f"Load spike ({classify_spike(distance / longest).value}): "
+                f"{distance / 1000:.1f} km on {start:%d %b}, "
                 f"longest in the 30 days before {longest / 1000:.1f} km (+{ratio:.0%})"
             )
             found.append((runner_id, Reason(SPIKE, "load", text, "amber")))
@@ -241,6 +247,35 @@ def plan_waiting(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]
     return _by_runner(found)
 
 
+def exercises_skipped(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
+    """An active programme (at least two weeks old) with under half its sessions done lately."""
+    programmes = sources.exercise_programmes()
+    sessions = sources.exercise_sessions()
+    if programmes is None or sessions is None:
+        return {}
+    since = (now - timedelta(days=EXERCISE_WINDOW_DAYS)).date()
+    planned = {
+        runner_id: per_week * EXERCISE_WINDOW_DAYS // 7
+        for runner_id, per_week in programmes.objects.filter(
+            runner_id__in=runner_ids, active=True, started_on__lte=since
+        ).values_list("runner_id", "days_per_week")
+    }
+    if not planned:
+        return {}
+    done: dict[int, set[date]] = defaultdict(set)
+    for runner_id, day in sessions.objects.filter(
+        runner_id__in=list(planned), local_date__gte=since, warm_up=False
+    ).values_list("runner_id", "local_date"):
+        done[runner_id].add(day)
+    found = []
+    for runner_id, target in planned.items():
+        count = len(done.get(runner_id, ()))
+        if target and count < target * EXERCISE_MIN_SHARE:
+            text = f"Exercises skipped: {count} of {target} sessions in two weeks"
+            found.append((runner_id, Reason(EXERCISES, "exercises", text, "amber")))
+    return _by_runner(found)
+
+
 def quiet(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """No runs and no diary entries for two weeks."""
     last: dict[int, datetime] = {}
@@ -279,6 +314,7 @@ SIGNALS: tuple[Signal, ...] = (
     load_spike,
     kujala_change,
     plan_waiting,
+    exercises_skipped,
     quiet,
 )
 

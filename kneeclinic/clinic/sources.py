@@ -34,6 +34,9 @@ def run_plans() -> Any:
     return optional_model("kneeclinic.plans.models", "RunPlan")
 
 
-def exercise_logs() -> Any:
-    """Exercise sessions the runner logged (the exercises area names it ``ExerciseLog``)."""
-    return optional_model("kneeclinic.exercises.models", "ExerciseLog")
+def exercise_programmes() -> Any:
+    return optional_model("kneeclinic.exercises.models", "Programme")
+
+
+def exercise_sessions() -> Any:
+    return optional_model("kneeclinic.exercises.models", "ExerciseSession")

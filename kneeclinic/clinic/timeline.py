@@ -37,6 +37,7 @@ class Timeline:
     pain: dict[str, list[int | None]]
     kujala: list[tuple[date, int]]
     self_help_days: list[int]
+    exercise_days: list[int] = field(default_factory=list)
     unit: units.DistanceUnit = units.DistanceUnit.KM
     recent_runs: list[Any] = field(default_factory=list)
     recent_pain: list[Any] = field(default_factory=list)
@@ -46,6 +47,7 @@ class Timeline:
         return {
             "weeks": [week.isoformat() for week in self.weeks],
             "load": self.load_km,
+            "exercise": self.exercise_days,
             "unit": self.unit.label,
             "pain": {label: self.pain[key] for key, label in PAIN_SERIES if key in self.pain},
             "kujala": {week.isoformat(): score for week, score in self._kujala_by_week()},
@@ -65,6 +67,7 @@ class Timeline:
                 "after": self.pain.get("after_run", empty)[i],
                 "morning": self.pain.get("next_morning", empty)[i],
                 "self_help": self.self_help_days[i],
+                "exercise": self.exercise_days[i] if self.exercise_days else 0,
             }
             for i, week in enumerate(self.weeks)
         ]
@@ -133,6 +136,7 @@ def build(
     _add_pain(timeline, runner, first, index)
     _add_kujala(timeline, runner)
     _add_self_help(timeline, runner, first, index)
+    _add_exercise(timeline, runner, first, index)
     _add_plans(timeline, runner)
     return timeline
 
@@ -201,3 +205,16 @@ def run_rows(timeline: Timeline) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _add_exercise(timeline: Timeline, runner: User, first: date, index: dict[date, int]) -> None:
+    model = sources.exercise_sessions()
+    timeline.exercise_days = [0] * len(index)
+    if model is None:
+        return
+    days: dict[date, set[date]] = defaultdict(set)
+    for (day,) in model.objects.filter(
+        runner=runner, local_date__gte=first, warm_up=False
+    ).values_list("local_date"):
+        days[monday(day)].add(day)
+    timeline.exercise_days = [len(days.get(week, ())) for week in timeline.weeks]

@@ -41,6 +41,14 @@
       options: { plugins: { legend: { display: false } }, scales: { x: xAxis(), y: yAxis() } },
     });
   }
+  var exercise = document.getElementById("chart-exercise");
+  if (exercise) {
+    new Chart(exercise, {
+      type: "bar",
+      data: { labels: labels, datasets: [{ label: "Exercise days", data: data.exercise, backgroundColor: colour("--green", "#1a7f37") }] },
+      options: { plugins: { legend: { display: false } }, scales: { x: xAxis(), y: yAxis({ max: 7 }) } },
+    });
+  }
   var painCanvas = document.getElementById("chart-pain");
   if (painCanvas) {
     // Line style and point shape differ as well as colour.
