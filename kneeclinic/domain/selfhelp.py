@@ -336,6 +336,10 @@ class Comparison:
     second_days: int
     text: str
 
+    @property
+    def enough(self) -> bool:
+        return self.first_days >= COMPARE_MIN_DAYS and self.second_days >= COMPARE_MIN_DAYS
+
 
 def _compare(
     first_label: str, first: list[float], second_label: str, second: list[float]
@@ -343,10 +347,10 @@ def _compare(
     enough = len(first) >= COMPARE_MIN_DAYS and len(second) >= COMPARE_MIN_DAYS
     first_mean = statistics.fmean(first) if first else None
     second_mean = statistics.fmean(second) if second else None
-    if enough and first_mean is not None and second_mean is not None:
+    if enough:
         text = (
-            f"Average pain {first_label}: {first_mean:.1f}/10 ({len(first)} days); "
-            f"{second_label}: {second_mean:.1f}/10 ({len(second)} days). {NOT_PROOF}"
+            f"Average pain {first_label}: {statistics.fmean(first):.1f}/10 ({len(first)} days); "
+            f"{second_label}: {statistics.fmean(second):.1f}/10 ({len(second)} days). {NOT_PROOF}"
         )
     else:
         text = (

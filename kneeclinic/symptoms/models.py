@@ -78,6 +78,11 @@ class PainEntry(models.Model):
     def __str__(self) -> str:
         return f"Pain {self.pain_nrs}/10 {self.when} at {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def zone(self) -> str:
+        """green, amber or red, by the pain model's zones."""
+        return pain.zone(self.pain_nrs).value
+
 
 class SelfHelpLog(models.Model):
     """A self-help measure the runner used, on a day."""

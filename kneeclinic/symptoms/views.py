@@ -54,6 +54,7 @@ def diary(request: AuthenticatedRequest) -> HttpResponse:
         "entries": queries.diary_rows(runner),
         "chart": charts.pain_chart_data(queries.pain_chart(runner)),
         "summaries": queries.self_help_summaries(runner),
+        "not_proof": selfhelp.NOT_PROOF,
         "last_check": CheckerRun.objects.filter(runner=runner, completed_at__isnull=False).first(),
     }
     return render(request, "symptoms/diary_show.html", context)

@@ -140,3 +140,9 @@ def test_pain_on_days_with_and_without_a_measure_is_compared() -> None:
     comparison = compare_with_without(used, pain)
     assert (comparison.first_mean_nrs, comparison.second_mean_nrs) == (2.0, 4.0)
     assert comparison.text.endswith(NOT_PROOF)
+
+
+def test_a_comparison_says_whether_it_had_enough_days() -> None:
+    assert not compare_before_after(START, days(START, [3, 2, 2])).enough
+    pain = {**days(START - timedelta(days=3), [4, 4, 4]), **days(START, [3, 2, 2])}
+    assert compare_before_after(START, pain).enough
