@@ -1,0 +1,143 @@
+"""One timeline per runner, versioned assessment notes, and the printable report."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kneeclinic.accounts.models import User
+from kneeclinic.activities.models import Activity
+from kneeclinic.clinic import timeline
+from kneeclinic.clinic.models import AssessmentNote, AuditEvent
+from kneeclinic.symptoms.models import AkpsResponse, PainEntry
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+TODAY = date(2026, 11, 26)  # a Thursday
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def at(day: date, hour: int = 8) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+
+
+NOTE = {
+    "seen_on": "2026-11-20",
+    "history": "Pain after a long run.",
+    "examination": "Pain on step-down.",
+    "imaging": "mri",
+    "imaging_status": "requested",
+    "imaging_result": "",
+    "working_diagnosis": "Patellofemoral pain",
+    "plan": "Strength work",
+    "free_text": "",
+}
+
+
+def test_weekly_load_and_pain_line_up_on_the_same_weeks(alice: User) -> None:
+    monday = date(2026, 11, 23)
+    Activity.objects.create(runner=alice, start=at(monday), elapsed_s=1800, distance_m=5000)
+    Activity.objects.create(runner=alice, start=at(TODAY), elapsed_s=2400, distance_m=7500)
+    Activity.objects.create(
+        runner=alice, start=at(monday - timedelta(days=1)), elapsed_s=3600, distance_m=12000
+    )
+    PainEntry.objects.create(runner=alice, at=at(monday, 20), pain_nrs=3, when="after_run")
+    PainEntry.objects.create(runner=alice, at=at(TODAY, 20), pain_nrs=5, when="after_run")
+    PainEntry.objects.create(runner=alice, at=at(TODAY, 7), pain_nrs=2, when="next_morning")
+    AkpsResponse.objects.create(
+        runner=alice, version="1", answers={}, total=72, completed_at=at(TODAY)
+    )
+
+    data = timeline.build(alice, today=TODAY, weeks=4)
+    assert data.weeks == [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), monday]
+    assert data.load_km == [0.0, 0.0, 12.0, 12.5]
+    assert data.pain["after_run"] == [None, None, None, 5]
+    assert data.pain["next_morning"] == [None, None, None, 2]
+    assert data.kujala == [(TODAY, 72)]
+    assert "24.5 km were run" in data.summary
+    chart = data.chart_data()
+    assert chart["kujala"] == {"2026-11-23": 72}
+    assert chart["pain"]["After a run"] == [None, None, None, 5]
+
+
+def test_the_timeline_is_in_the_readers_unit(alice: User) -> None:
+    Activity.objects.create(runner=alice, start=at(TODAY), elapsed_s=3000, distance_m=16093.44)
+    data = timeline.build(alice, today=TODAY, weeks=1, unit="mi")
+    assert data.load_km == [10.0]
+    assert timeline.run_rows(data)[0]["distance"] == "10.0 mi"
+
+
+def test_the_linked_physio_sees_the_timeline_with_charts_and_a_text_alternative(
+    alice: User, bob: User
+) -> None:
+    page = logged_in(bob).get(reverse("clinic:runner", args=[alice.code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="clinic-timeline-data"' in html and "The figures as a table" in html
+    data = json.loads(re.search(r'id="clinic-timeline-data"[^>]*>(.*?)</script>', html, re.S)[1])  # type: ignore[index]
+    assert len(data["weeks"]) == timeline.WEEKS_SHOWN
+
+
+def test_a_note_keeps_every_version_and_the_runner_reads_only_shared_ones(
+    alice: User, bob: User
+) -> None:
+    client = logged_in(bob)
+    created = client.post(reverse("clinic:note-new", args=[alice.code]), NOTE)
+    assert created.status_code == 302
+    note = AssessmentNote.objects.get()
+    assert logged_in(alice).get(reverse("clinic:shared-notes")).content.count(b"<article") == 0
+
+    edit = {**NOTE, "imaging_status": "reviewed", "imaging_result": "Normal MRI",
+            "shared_with_runner": "on", "change_reason": "MRI result added"}  # fmt: skip
+    assert client.post(reverse("clinic:note-edit", args=[note.code]), edit).status_code == 302
+    versions = list(note.versions.order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].imaging_status == "requested" and versions[0].imaging_result == ""
+    assert versions[1].imaging_result == "Normal MRI"
+    assert versions[1].change_reason == "MRI result added"
+
+    detail = client.get(reverse("clinic:note", args=[note.code])).content.decode()
+    assert "Version 1" in detail and "MRI, reviewed: Normal MRI" in detail
+    shared = logged_in(alice).get(reverse("clinic:shared-notes")).content.decode()
+    assert "Normal MRI" in shared and "Patellofemoral pain" in shared
+    verbs = list(AuditEvent.objects.values_list("action", "object_type").order_by("id"))
+    assert ("C", "assessment_note") in verbs and ("U", "assessment_note") in verbs
+
+
+def test_an_empty_note_and_imaging_without_status_are_refused(alice: User, bob: User) -> None:
+    client = logged_in(bob)
+    empty = client.post(reverse("clinic:note-new", args=[alice.code]), {"seen_on": "2026-11-20"})
+    assert b"The note is empty" in empty.content
+    partial = client.post(
+        reverse("clinic:note-new", args=[alice.code]),
+        {"seen_on": "2026-11-20", "imaging": "xray"},
+    )
+    assert b"requested or reviewed" in partial.content
+    assert AssessmentNote.objects.count() == 0
+
+
+def test_the_report_is_printable_and_recorded_as_a_print(alice: User, bob: User) -> None:
+    logged_in(bob).post(reverse("clinic:note-new", args=[alice.code]), NOTE)
+    page = logged_in(bob).get(reverse("clinic:report", args=[alice.code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "clinic-report" in html and "Print this report" in html
+    assert "Patellofemoral pain" in html
+    assert AuditEvent.objects.filter(action="E", object_type="report").count() == 1
+
+
+def test_the_runners_own_report_leaves_out_unshared_notes(alice: User, bob: User) -> None:
+    logged_in(bob).post(reverse("clinic:note-new", args=[alice.code]), NOTE)
+    html = logged_in(alice).get(reverse("clinic:report", args=[alice.code])).content.decode()
+    assert "Patellofemoral pain" not in html
