@@ -24,7 +24,7 @@ class SearchForm(forms.Form):
 
 class SuggestionForm(forms.Form):
     text = forms.CharField(
-        label="What would you like us to write about?",
+        label="Your topic or question",
         min_length=MIN_SUGGESTION_CHARS,
         max_length=MAX_SUGGESTION_CHARS,
         help_text="A question or a topic, in a sentence or two. Please do not include personal "
