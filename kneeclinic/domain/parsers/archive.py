@@ -131,7 +131,17 @@ def iter_members(name: str, data: bytes | IO[bytes]) -> Iterator[Member]:
     if sniff(head) is not Kind.ZIP:
         if claimed is Kind.ZIP:
             raise ParseError("this file is named .zip but is not a ZIP archive")
-        payload = data if isinstance(data, bytes) else stream.read()
+        payload = data if isinstance(data, bytes) else stream.read(MAX_ACTIVITY_BYTES + 1)
+        if len(payload) > MAX_ACTIVITY_BYTES:
+            yield Member(
+                name=display_name(name),
+                status=MemberStatus.FAILED,
+                error=(
+                    f"refused: this file is larger than the {MAX_ACTIVITY_BYTES // MB} MB "
+                    "we accept for one activity"
+                ),
+            )
+            return
         yield Member(name=display_name(name), status=MemberStatus.READY, data=payload)
         return
     yield from _zip_members(stream, prefix="", depth=0, budget=_Budget())

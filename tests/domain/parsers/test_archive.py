@@ -466,3 +466,19 @@ def test_display_names_are_normalised_bounded_and_never_empty() -> None:
 def test_an_empty_archive_is_refused() -> None:
     with pytest.raises(ParseError, match="this ZIP archive is empty"):
         expand("x.zip", zip_bytes([]))
+
+
+def test_a_huge_single_file_is_refused_without_reading_it_all() -> None:
+    stream = io.BytesIO(b"<gpx>" + bytes(30 * MB))
+
+    [member] = iter_members("huge.gpx", stream)
+
+    assert member.status is MemberStatus.FAILED
+    assert "larger than the 25 MB" in member.error
+    assert stream.tell() == 25 * MB + 1
+
+
+def test_a_huge_single_file_given_as_bytes_is_refused_the_same_way() -> None:
+    [member] = expand("huge.gpx", b"<gpx>" + bytes(30 * MB))
+
+    assert member.status is MemberStatus.FAILED

@@ -166,3 +166,24 @@ def test_tcx_distance_is_the_sum_of_the_laps(path: Path) -> None:
     activities = parse(path.name, data)
 
     assert [a.distance_m for a in activities] == pytest.approx(_lap_totals(data), abs=0.01)
+
+
+SAME_ACTIVITY = [
+    ("fit/sportslib__6782987395.fit", "gpx/sportslib__6782987395.gpx"),
+    ("fit/sportslib__6782987395.fit", "tcx/sportslib__6782987395.tcx"),
+    ("fit/sportslib__6860622783.fit", "tcx/sportslib__6860622783.tcx"),
+    ("fit/gc__10kUNLP2014-Garmin15.fit", "tcx/gc__10kUNLP2014-Garmin15.tcx"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), SAME_ACTIVITY, ids=lambda p: p.split("/")[-1])
+def test_one_run_in_two_formats_matches_by_the_deduplication_rule(first: str, second: str) -> None:
+    if not (CORPUS / first).is_file() or not (CORPUS / second).is_file():
+        pytest.skip(f"the shared activity corpus is not available at {CORPUS}")
+    [a] = parse(first, (CORPUS / first).read_bytes())
+    [b] = parse(second, (CORPUS / second).read_bytes())
+
+    assert abs((a.start - b.start).total_seconds()) <= 60
+    assert a.distance_m is not None and b.distance_m is not None
+    assert b.distance_m == pytest.approx(a.distance_m, rel=0.03)
+    assert a.sport is b.sport
