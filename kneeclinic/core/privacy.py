@@ -13,12 +13,13 @@ import json
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -70,8 +71,21 @@ def owned_records(user: User) -> dict[type[models.Model], list[models.Model]]:
     return dict(found)
 
 
+class FullPrecisionEncoder(DjangoJSONEncoder):
+    """Django's encoder drops microseconds from times; an export must keep them exactly."""
+
+    def default(self, o: object) -> Any:
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _serialize(objects: list[models.Model]) -> list[dict[str, Any]]:
+    return list(json.loads(serializers.serialize("json", objects, cls=FullPrecisionEncoder)))
+
+
 def _user_record(user: User) -> dict[str, Any]:
-    data = json.loads(serializers.serialize("json", [user]))[0]
+    data = _serialize([user])[0]
     for name in EXCLUDED_USER_FIELDS:
         data["fields"].pop(name, None)
     return dict(data)
@@ -80,7 +94,7 @@ def _user_record(user: User) -> dict[str, Any]:
 def _records_json(model: type[models.Model], objects: list[models.Model]) -> list[dict[str, Any]]:
     if model is User:
         return [_user_record(obj) for obj in objects]  # type: ignore[arg-type]
-    return list(json.loads(serializers.serialize("json", objects)))
+    return _serialize(objects)
 
 
 def safe_cell(value: object) -> str:

@@ -17,6 +17,7 @@ urlpatterns = [
         views.download_export,
         name="download-export",
     ),
+    path("settings/data/import/", views.import_data, name="import-data"),
     path("settings/data/erase/", views.request_erasure, name="request-erasure"),
     path("settings/data/erase/cancel/", views.cancel_erasure, name="cancel-erasure"),
     path("settings/tokens/<uuid:code>/revoke/", views.revoke_token, name="revoke-token"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.core import health, privacy, tasks, today, tokens
+from kneeclinic.core import health, privacy, tasks, today, tokens, transfer
 from kneeclinic.core.forms import EraseForm, TokenForm
 from kneeclinic.core.models import ApiToken, DataExport
 
@@ -133,4 +134,29 @@ def request_erasure(request: AuthenticatedRequest) -> HttpResponse:
 def cancel_erasure(request: AuthenticatedRequest) -> HttpResponse:
     if privacy.cancel_erasure(request.user):
         messages.success(request, "Erasure cancelled. Your account and data stay as they are.")
+    return redirect("core:your-data")
+
+
+@login_required
+@require_POST
+def import_data(request: AuthenticatedRequest) -> HttpResponse:
+    upload = request.FILES.get("archive")
+    if upload is None:
+        messages.error(request, "Choose the export ZIP to import.")
+        return redirect("core:your-data")
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        messages.error(request, "That file is larger than this server accepts.")
+        return redirect("core:your-data")
+    try:
+        result = transfer.import_export(request.user, upload.read())
+    except transfer.TransferError as exc:
+        messages.error(request, f"Nothing was imported: {exc}")
+        return redirect("core:your-data")
+    created = sum(result.created.values())
+    existing = sum(result.existing.values())
+    messages.success(
+        request,
+        f"Imported {created} records and {result.files} original files."
+        + (f" {existing} were already here and were left as they are." if existing else ""),
+    )
     return redirect("core:your-data")
