@@ -102,18 +102,18 @@ def wear_prompt(total_m: float, thresholds_km: Sequence[float] = WEAR_CHECK_KM) 
     if km >= second:
         return WearPrompt(
             WearLevel.CHECK_AGAIN,
-            f"These shoes have done {km:.0f} km, past {second:.0f} km. Look at the soles and "
+            f"These shoes have done {km:,.0f} km, past {second:,.0f} km. Look at the soles and "
             "midsoles and notice how they feel; if they feel flat or your knee grumbles more "
             "in them, it may be time for a new pair.",
         )
     if km >= first:
         return WearPrompt(
             WearLevel.CHECK,
-            f"These shoes have done {km:.0f} km, past {first:.0f} km. A good time to check "
+            f"These shoes have done {km:,.0f} km, past {first:,.0f} km. A good time to check "
             "them for wear and comfort. There is no proven distance at which shoes cause "
             "injury, so how they feel matters more than the number.",
         )
-    return WearPrompt(WearLevel.FINE, f"{km:.0f} km so far.")
+    return WearPrompt(WearLevel.FINE, f"{km:,.0f} km so far.")
 
 
 def too_old_for_return_to_run(shoe: Shoe, today: date) -> bool:

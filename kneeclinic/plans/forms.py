@@ -9,7 +9,8 @@ from django import forms
 from kneeclinic.domain import returntorun as rtr
 from kneeclinic.domain import technique
 
-PAIN_CHOICES = [(n, str(n)) for n in range(11)]
+PAIN_CHOICES = [(n, f"{n} out of 10") for n in range(11)]
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 WEEKDAY_CHOICES = [
     (0, "Monday"),
     (1, "Tuesday"),
@@ -26,7 +27,7 @@ def pain_field(label: str, help_text: str = "0 = no pain, 10 = worst pain imagin
         label=label,
         choices=PAIN_CHOICES,
         coerce=int,
-        widget=forms.Select,
+        widget=forms.RadioSelect,
         help_text=help_text,
     )
 
@@ -68,7 +69,7 @@ class ChoosePlanForm(forms.Form):
         choices=[(t.slug, t.name) for t in rtr.TEMPLATES.values()],
         widget=forms.RadioSelect,
     )
-    start_date = forms.DateField(label="First run", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="First run", widget=DATE_INPUT)
     weekdays = forms.TypedMultipleChoiceField(
         label="Days you will run",
         choices=WEEKDAY_CHOICES,
@@ -93,7 +94,7 @@ class ChoosePlanForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    on = forms.DateField(label="Day of the run", widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label="Day of the run", widget=DATE_INPUT)
     completed = forms.BooleanField(label="I finished the whole session", required=False)
     pain_during_nrs = pain_field("Worst knee pain during the run")
     pain_after_nrs = pain_field("Knee pain straight after")
@@ -130,9 +131,7 @@ class ClickTrackForm(forms.Form):
 
 class ShoeForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120, help_text="For example brand and model.")
-    start_date = forms.DateField(
-        label="First run in them", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label="First run in them", widget=DATE_INPUT)
     starting_distance = forms.FloatField(
         label="Distance already run in them",
         min_value=0,
@@ -154,3 +153,9 @@ class ShoeForm(forms.Form):
         if first is not None and second is not None and first >= second:
             raise forms.ValidationError("The first wear check must come before the second.")
         return data
+
+
+class NewShoeForm(ShoeForm):
+    """Adding a pair: it is in use, so there is nothing to retire yet."""
+
+    retired = None  # type: ignore[assignment]

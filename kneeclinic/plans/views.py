@@ -173,7 +173,12 @@ def run_timer(request: AuthenticatedRequest, code: object) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_cadence(request: AuthenticatedRequest) -> HttpResponse:
     view = queries.cadence_view(request.user)
-    form = forms.CadenceTargetForm(request.POST or None)
+    suggested = None
+    if view.target is not None:
+        suggested = view.target.target_spm
+    elif view.baseline is not None and view.target_range is not None:
+        suggested = round(sum(view.target_range) / 2)
+    form = forms.CadenceTargetForm(request.POST or None, initial={"target_spm": suggested})
     if request.method == "POST" and form.is_valid():
         services.set_cadence_target(
             request.user,
@@ -225,12 +230,11 @@ def _shoe_form_values(request: AuthenticatedRequest, form: forms.ShoeForm) -> di
 @login_required
 @require_http_methods(["GET", "POST"])
 def list_shoes(request: AuthenticatedRequest) -> HttpResponse:
-    form = forms.ShoeForm(
+    form = forms.NewShoeForm(
         request.POST or None, initial={"start_date": queries.today_for(request.user)}
     )
     if request.method == "POST" and form.is_valid():
         values = _shoe_form_values(request, form)
-        values.pop("retired")
         services.add_shoe(request.user, **values)  # type: ignore[arg-type]
         messages.success(request, f"Added {values['name']}.")
         return redirect("plans:list-shoes")

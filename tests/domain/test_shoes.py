@@ -63,6 +63,7 @@ def test_the_prompts_say_check_not_replace_and_give_the_distance() -> None:
     second = shoes.wear_prompt(815_000)
     assert "815 km" in second.message and "past 800 km" in second.message
     assert shoes.wear_prompt(42_000).message == "42 km so far."
+    assert "1,234 km" in shoes.wear_prompt(1_234_000).message
 
 
 def test_the_check_distances_can_be_changed() -> None:
