@@ -30,7 +30,7 @@ from kneeclinic.domain.parsers.track import (
     step_distances_m,
     to_float,
 )
-from kneeclinic.domain.parsers.xmlread import events, local
+from kneeclinic.domain.parsers.xmlread import events, local, with_prefix_repair
 
 MIN_TIMED_FRACTION = 0.5  # below this share of timed points, a track is a route, not a run
 
@@ -62,6 +62,10 @@ class _Points:
 
 def parse_gpx(data: bytes, name: str = "") -> list[Activity]:
     """The activity in a GPX document (raises ParseError when there is none)."""
+    return with_prefix_repair(lambda document: _read(document, name), data)
+
+
+def _read(data: bytes, name: str) -> list[Activity]:
     points = _Points()
     creator = ""
     metadata_name = ""

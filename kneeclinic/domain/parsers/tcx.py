@@ -37,7 +37,7 @@ from kneeclinic.domain.parsers.track import (
     step_distances_m,
     to_float,
 )
-from kneeclinic.domain.parsers.xmlread import events, local
+from kneeclinic.domain.parsers.xmlread import events, local, with_prefix_repair
 
 _SUB_SPORT_FOR_NO_POSITIONS = SubSport.TREADMILL
 
@@ -73,6 +73,10 @@ class _ActivityState:
 
 def parse_tcx(data: bytes, name: str = "") -> list[Activity]:
     """The activities of a TCX document (raises ParseError when there are none)."""
+    return with_prefix_repair(lambda document: _read(document, name), data)
+
+
+def _read(data: bytes, name: str) -> list[Activity]:
     activities: list[Activity] = []
     state = _ActivityState()
     stack: list[str] = []

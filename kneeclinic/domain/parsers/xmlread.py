@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import iterparse
 
-from kneeclinic.domain.activity import ParseError
+from kneeclinic.domain.activity import Activity, ParseError
 from kneeclinic.domain.parsers.limits import MAX_XML_DEPTH
 
 _LEADING_SPACE_BEFORE_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t\r\n]+(?=<\?xml)")
+_NAME = rb"[A-Za-z_][\w.\-]*"
+_PREFIXED_TAG = re.compile(rb"</?(" + _NAME + rb"):[A-Za-z_]")
+_PREFIXED_ATTRIBUTE = re.compile(rb"\s(" + _NAME + rb"):" + _NAME + rb"\s*=")
+_DECLARED_PREFIX = re.compile(rb"xmlns:(" + _NAME + rb")\s*=")
+_FIRST_ELEMENT = re.compile(rb"<" + _NAME + rb"(?::" + _NAME + rb")?")
+
+
+class UnboundPrefixError(ParseError):
+    """The document uses a namespace prefix it never declared (some exporters do)."""
 
 
 def local(tag: str) -> str:
@@ -61,7 +70,35 @@ def events(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
             f"this {what} file declares a character encoding we do not know ({exc})"
         ) from None
     except XmlSyntaxError as exc:
-        raise ParseError(
+        error = UnboundPrefixError if str(exc).startswith("unbound prefix") else ParseError
+        raise error(
             f"this {what} file is damaged: it is not well-formed XML ({exc}); "
             "it may be cut short or edited by hand"
         ) from None
+
+
+def declare_unbound_prefixes(data: bytes) -> bytes | None:
+    """The document with its undeclared namespace prefixes declared on the root element.
+
+    Strava and other exporters have written GPX files using ``gpxdata:`` or ``gpxx:`` without
+    declaring them. Declaring each missing prefix (as a namespace of its own) makes the file
+    well-formed without changing any value in it. None when there is nothing to declare.
+    """
+    used = set(_PREFIXED_TAG.findall(data)) | set(_PREFIXED_ATTRIBUTE.findall(data))
+    missing = sorted(used - set(_DECLARED_PREFIX.findall(data)) - {b"xml", b"xmlns"})
+    root = _FIRST_ELEMENT.search(data)
+    if not missing or root is None:
+        return None
+    declarations = b"".join(b' xmlns:%s="urn:x-undeclared:%s"' % (p, p) for p in missing)
+    return data[: root.end()] + declarations + data[root.end() :]
+
+
+def with_prefix_repair(reader: Callable[[bytes], list[Activity]], data: bytes) -> list[Activity]:
+    """``reader(data)``, retried once with undeclared namespace prefixes declared."""
+    try:
+        return reader(data)
+    except UnboundPrefixError:
+        repaired = declare_unbound_prefixes(data)
+        if repaired is None:
+            raise
+        return reader(repaired)

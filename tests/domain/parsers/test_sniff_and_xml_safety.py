@@ -192,3 +192,28 @@ def test_a_doctype_too_long_to_see_past_is_described_as_such() -> None:
 
     with pytest.raises(ParseError, match="document type \\(DTD\\) is too long"):
         parse("bomb.gpx", document)
+
+
+def test_undeclared_namespace_prefixes_are_declared_and_the_file_read() -> None:
+    document = gpx([minute_points(3)], extension="cluetrust").replace(
+        b' xmlns:gpxdata="http://www.cluetrust.com/XML/GPXDATA/1/0"', b""
+    )
+    document = document.replace(b"<trk>", b'<trk ext:source="phone">', 1)
+    document = document.replace(
+        b"<trkpt ", b"<trkpt><gpxdata:hr>150</gpxdata:hr></trkpt><trkpt ", 1
+    )
+
+    [run] = parse_gpx(document)
+
+    assert run.elapsed_s == 120.0
+
+
+def test_a_prefix_declared_only_elsewhere_cannot_be_repaired() -> None:
+    document = b'<gpx xmlns="http://www.topografix.com/GPX/1/1"><a xmlns:p="urn:p"/><p:b/></gpx>'
+
+    with pytest.raises(ParseError, match="unbound prefix"):
+        parse_gpx(document)
+
+
+def test_repair_leaves_documents_without_missing_prefixes_alone() -> None:
+    assert xmlread.declare_unbound_prefixes(b"<gpx><trk/></gpx>") is None
