@@ -1,12 +1,229 @@
+"""Runs pages: the list, one run, edits, a run entered by hand, and imports with live progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kneeclinic.accounts.access import visible_to
+from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.activities import queries, services, storage
+from kneeclinic.activities.forms import EditRunForm, ManualRunForm, RunFilterForm
+from kneeclinic.activities.models import Activity, Import, Merge
+from kneeclinic.domain import units
+from kneeclinic.domain.parsers.limits import MB
+
+
+def _unit(request: AuthenticatedRequest) -> units.DistanceUnit:
+    return units.DistanceUnit(request.user.units)
+
+
+def _own_run(request: AuthenticatedRequest, code: object) -> Activity:
+    return get_object_or_404(Activity, code=code, runner=request.user)
 
 
 @login_required
-def list_runs(request: HttpRequest) -> HttpResponse:
+@require_GET
+def list_runs(request: AuthenticatedRequest) -> HttpResponse:
+    form = RunFilterForm(request.GET or None)
+    chosen = queries.RunFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        chosen = queries.RunFilter(data["sport"], data["start"], data["end"], data["q"].strip())
+    page = queries.page_of(
+        queries.runs(request.user, request.user, chosen), request.GET.get("page")
+    )
+    unit = _unit(request)
+    rows = [
+        {
+            "activity": a,
+            "distance": units.format_distance(a.distance_m, unit, decimals=2)
+            if a.distance_m
+            else queries.NONE,
+            "time": units.format_duration(a.moving_s or a.elapsed_s),
+            "pace": queries.pace(a, unit),
+        }
+        for a in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
-        "core/coming.html",
-        {"title": "Runs", "blurb": "Your runs, imports from any watch, and each run's charts"},
+        "activities/run_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "filtered": bool(
+                request.GET.get("q")
+                or request.GET.get("sport")
+                or request.GET.get("start")
+                or request.GET.get("end")
+            ),
+        },
     )
+
+
+@login_required
+@require_GET
+def show_run(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    activity = get_object_or_404(
+        Activity.objects.filter(visible_to(request.user)).select_related(
+            "streams", "file", "runner"
+        ),
+        code=code,
+    )
+    unit = _unit(request)
+    samples = queries.samples_of(activity)
+    return render(
+        request,
+        "activities/run_show.html",
+        {
+            "activity": activity,
+            "own": activity.runner_id == request.user.pk,
+            "facts": queries.facts(activity, unit),
+            "charts": queries.chart_data(samples, unit),
+            "route": queries.route_path(samples),
+            "laps": queries.laps(activity, unit),
+            "merges": list(activity.merges.all()),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_run(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    activity = _own_run(request, code)
+    current = getattr(getattr(activity, "shoe_use", None), "shoe", None)
+    form = EditRunForm(
+        request.POST or None, instance=activity, runner=request.user, initial={"shoe": current}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.update_activity(
+            Activity.objects.get(pk=activity.pk),
+            name=data["name"],
+            sport=data["sport"],
+            excluded_from_load=data["excluded_from_load"],
+            shoe=data["shoe"],
+            shoe_given=True,
+        )
+        messages.success(request, "Saved.")
+        return redirect("activities:show-run", code=activity.code)
+    return render(request, "activities/run_edit.html", {"activity": activity, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_run(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    activity = _own_run(request, code)
+    if request.method == "POST":
+        services.delete_activity(activity)
+        messages.success(request, f"Deleted {activity.name or 'the run'}.")
+        return redirect("activities:list-runs")
+    return render(request, "activities/run_delete.html", {"activity": activity})
+
+
+@login_required
+@require_POST
+def undo_merge(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    merge = get_object_or_404(Merge, code=code, kept__runner=request.user)
+    kept = merge.kept
+    activity = services.undo_merge(merge)
+    if activity is None:
+        messages.error(request, "That file can no longer be read, so it stays merged.")
+        return redirect("activities:show-run", code=kept.code)
+    messages.success(request, "Now a run of its own. Delete whichever copy you do not want.")
+    return redirect("activities:show-run", code=activity.code)
+
+
+@login_required
+@require_GET
+def download_original(request: AuthenticatedRequest, code: object) -> FileResponse:
+    activity = _own_run(request, code)
+    link = getattr(activity, "file", None)
+    if link is None:
+        raise Http404("This run was not imported from a file.")
+    name = link.name.rsplit("/", 1)[-1] or "activity"
+    return FileResponse(storage.open_stored(link.stored), as_attachment=True, filename=name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_run(request: AuthenticatedRequest) -> HttpResponse:
+    form = ManualRunForm(request.POST or None, runner=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        activity = services.create_manual_run(
+            request.user,
+            start=form.start(),
+            distance_m=data["distance"],
+            duration_s=data["duration"],
+            sport=data["sport"],
+            how_it_felt=data["how_it_felt"],
+            name=data["name"],
+        )
+        messages.success(request, "Run saved.")
+        return redirect("activities:show-run", code=activity.code)
+    return render(request, "activities/run_form.html", {"form": form})
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+@csrf_exempt  # the size check must come before anything reads the body (CSRF is checked next)
+@login_required
+def import_files(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "POST":
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.UPLOAD_MAX_BYTES:
+            return _import_page(
+                request,
+                error=f"That upload is {length / MB:,.0f} MB; we accept up to "
+                f"{settings.UPLOAD_MAX_BYTES // MB:,} MB at once. Split it, or upload the "
+                "export's parts one by one.",
+                status=413,
+            )
+    return _import_files(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _import_files(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        if not uploads:
+            return _import_page(request, error="Choose at least one file.", status=400)
+        with transaction.atomic():
+            batch = services.create_import(
+                request.user, ((f.name or "upload", f.chunks()) for f in uploads)
+            )
+            services.enqueue(batch)
+        return redirect("activities:show-import", code=batch.code)
+    return _import_page(request)
+
+
+def _import_page(request: AuthenticatedRequest, error: str = "", status: int = 200) -> HttpResponse:
+    recent = queries.imports_of(request.user)[:10]
+    return render(
+        request, "activities/import_files.html", {"error": error, "recent": recent}, status=status
+    )
+
+
+@login_required
+@require_GET
+def show_import(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    batch = get_object_or_404(Import, code=code, runner=request.user)
+    if services.needs_restart(batch):
+        services.enqueue(batch)  # its worker was stopped: carry on where it left off
+    context = {"batch": batch, "failures": queries.failures(batch)[:500]}
+    if request.headers.get("HX-Request"):
+        return render(request, "activities/import_show.html#progress", context)
+    return render(request, "activities/import_show.html", context)

@@ -1,0 +1,251 @@
+"""Reads for the activity pages and the command line: runs, one run's charts, import reports."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from kneeclinic.accounts.access import visible_to
+from kneeclinic.accounts.models import User
+from kneeclinic.activities import services
+from kneeclinic.activities.models import Activity, ActivityFile, Import, ImportFile
+from kneeclinic.domain import units
+from kneeclinic.domain.activity import Samples
+
+RUNS_PER_PAGE = 50
+CHART_POINTS = 600
+"""Charts are thinned to about this many points: enough for a phone, light to send."""
+ROUTE_POINTS = 1500
+ROUTE_BOX = 1000.0
+NONE = "\N{EN DASH}"  # a cell with no value
+
+
+def summary(activity: Activity) -> dict[str, Any]:
+    """The shape the command line prints for one activity (see the import command)."""
+    return {
+        "code": str(activity.code),
+        "name": activity.name,
+        "sport": activity.sport,
+        "start": activity.start.isoformat(),
+        "distance_m": activity.distance_m,
+        "elapsed_s": activity.elapsed_s,
+        "moving_s": activity.moving_s,
+        "avg_cadence_spm": activity.avg_cadence_spm,
+    }
+
+
+def import_report(batch: Import) -> dict[str, Any]:
+    files = list(ImportFile.objects.filter(batch=batch).order_by("upload_index", "member_index"))
+    by_file: dict[int, list[Activity]] = {}
+    linked = ActivityFile.objects.filter(import_file__batch=batch).select_related("activity")
+    for link in linked.order_by("activity__start"):
+        by_file.setdefault(link.import_file_id, []).append(link.activity)  # type: ignore[arg-type]
+    return {
+        "files": [
+            {
+                "file": f.name,
+                "status": f.status,
+                "error": f.error or None,
+                "activities": [summary(a) for a in by_file.get(f.pk, [])],
+            }
+            for f in files
+        ],
+        "imported": batch.imported,
+        "duplicates": batch.duplicates,
+        "failed": batch.failed,
+    }
+
+
+def imports_of(user: User) -> QuerySet[Import]:
+    return Import.objects.filter(runner=user)
+
+
+def failures(batch: Import) -> QuerySet[ImportFile]:
+    return ImportFile.objects.filter(batch=batch, status=ImportFile.Status.FAILED)
+
+
+# --- the runs list --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    sport: str = ""
+    start: date | None = None
+    end: date | None = None
+    search: str = ""
+
+
+def runs(user: User, runner: User, chosen: RunFilter) -> QuerySet[Activity]:
+    rows = Activity.objects.filter(visible_to(user), runner=runner)
+    if chosen.sport:
+        rows = rows.filter(sport=chosen.sport)
+    zone = runner.tz
+    if chosen.start is not None:
+        rows = rows.filter(start__gte=datetime.combine(chosen.start, time.min, zone))
+    if chosen.end is not None:
+        rows = rows.filter(
+            start__lt=datetime.combine(chosen.end + timedelta(days=1), time.min, zone)
+        )
+    if chosen.search:
+        rows = rows.filter(Q(name__icontains=chosen.search) | Q(device__icontains=chosen.search))
+    return rows.only(
+        "code", "name", "sport", "sub_sport", "start", "elapsed_s", "moving_s", "distance_m",
+        "avg_heart_rate_bpm", "avg_cadence_spm", "excluded_from_load", "source",
+    ).order_by("-start")  # fmt: skip
+
+
+def page_of(rows: QuerySet[Activity], number: str | None) -> Page[Activity]:
+    return Paginator(rows, RUNS_PER_PAGE).get_page(number)
+
+
+def pace(activity: Activity, unit: units.DistanceUnit) -> str:
+    duration = activity.moving_s or activity.elapsed_s
+    if not activity.distance_m or not duration:
+        return "no pace"
+    return units.format_pace(units.pace_s_per_m(activity.distance_m, duration), unit)
+
+
+# --- one run ----------------------------------------------------------------------------------
+
+
+def chart_data(samples: Samples | None, unit: units.DistanceUnit) -> dict[str, Any] | None:
+    """Thinned series for the charts, against distance (or time when there is none)."""
+    if samples is None or len(samples) < 2:
+        return None
+    step = max(1, math.ceil(len(samples) / CHART_POINTS))
+    pick = slice(None, None, step)
+    x_metres = samples.distance_m
+    if x_metres is not None and np.any(np.nan_to_num(x_metres) > 0):
+        x = _clean(x_metres[pick] / unit.metres, 3)
+        x_label = unit.label
+    else:
+        x = _clean(samples.time_s[pick] / 60, 2)
+        x_label = "min"
+    out: dict[str, Any] = {"x": x, "x_label": x_label, "series": []}
+    speed = samples.speed_mps
+    if speed is not None:
+        pace_min = np.where(speed > 0.5, unit.metres / np.maximum(speed, 0.5) / 60, np.nan)
+        out["series"].append(
+            {
+                "key": "pace",
+                "label": f"Pace (min/{unit.label})",
+                "values": _clean(_smooth(pace_min, step)[pick], 2),
+                "reverse": True,
+            }
+        )
+    for key, label, values in (
+        ("heart_rate", "Heart rate (bpm)", samples.heart_rate_bpm),
+        ("cadence", "Cadence (steps/min)", samples.cadence_spm),
+        ("elevation", "Elevation (m)", samples.altitude_m),
+    ):
+        if values is not None:
+            out["series"].append(
+                {
+                    "key": key,
+                    "label": label,
+                    "values": _clean(_smooth(values, step)[pick], 1),
+                    "reverse": False,
+                }
+            )
+    return out if out["series"] else None
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1:
+        return values
+    kernel = np.ones(window) / window
+    filled = np.where(
+        np.isnan(values), np.nanmean(values) if np.any(~np.isnan(values)) else 0, values
+    )
+    smoothed = np.convolve(filled, kernel, mode="same")
+    return np.where(np.isnan(values), np.nan, smoothed)
+
+
+def _clean(values: np.ndarray, decimals: int) -> list[float | None]:
+    return [None if not math.isfinite(v) else round(float(v), decimals) for v in values.tolist()]
+
+
+def route_path(samples: Samples | None) -> str:
+    """An SVG path ("M x y L ...") of the route in a 1000 x 1000 box, north up, or "" if no GPS."""
+    if samples is None or samples.latitude_deg is None or samples.longitude_deg is None:
+        return ""
+    keep = ~np.isnan(samples.latitude_deg) & ~np.isnan(samples.longitude_deg)
+    lat, lon = samples.latitude_deg[keep], samples.longitude_deg[keep]
+    if lat.shape[0] < 2:
+        return ""
+    step = max(1, math.ceil(lat.shape[0] / ROUTE_POINTS))
+    lat, lon = lat[::step], lon[::step]
+    x = (lon - lon.min()) * math.cos(math.radians(float(np.mean(lat))))  # equirectangular
+    y = lat.max() - lat
+    span = max(float(x.max()), float(y.max()), 1e-9)
+    scale = (ROUTE_BOX - 40) / span
+    x = 20 + x * scale + (ROUTE_BOX - 40 - float(x.max()) * scale) / 2
+    y = 20 + y * scale + (ROUTE_BOX - 40 - float(y.max()) * scale) / 2
+    points = " L".join(f"{a:.1f} {b:.1f}" for a, b in zip(x.tolist(), y.tolist(), strict=True))
+    return f"M{points}"
+
+
+def laps(activity: Activity, unit: units.DistanceUnit) -> list[dict[str, str]]:
+    stored = getattr(activity, "streams", None)
+    if stored is None:
+        return []
+    rows = []
+    for number, lap in enumerate(services_laps(stored.laps), start=1):
+        duration = lap.moving_s or lap.elapsed_s
+        rows.append(
+            {
+                "number": str(number),
+                "distance": units.format_distance(lap.distance_m, unit, decimals=2)
+                if lap.distance_m
+                else NONE,
+                "time": units.format_duration(lap.elapsed_s),
+                "pace": units.format_pace(units.pace_s_per_m(lap.distance_m, duration), unit)
+                if lap.distance_m and duration
+                else NONE,
+                "heart_rate": f"{lap.avg_heart_rate_bpm:.0f}" if lap.avg_heart_rate_bpm else NONE,
+                "cadence": f"{lap.avg_cadence_spm:.0f}" if lap.avg_cadence_spm else NONE,
+            }
+        )
+    return rows
+
+
+def services_laps(rows: list[dict[str, Any]]) -> list[Any]:
+    from kneeclinic.activities.streams import laps_from_json
+
+    return laps_from_json(rows)
+
+
+def samples_of(activity: Activity) -> Samples | None:
+    return services.load_samples(activity)
+
+
+def facts(activity: Activity, unit: units.DistanceUnit) -> list[tuple[str, str]]:
+    """The run's summary as (label, value) pairs, only those it has."""
+    rows: list[tuple[str, str]] = []
+    if activity.distance_m:
+        rows.append(("Distance", units.format_distance(activity.distance_m, unit, decimals=2)))
+    rows.append(("Time", units.format_duration(activity.moving_s or activity.elapsed_s)))
+    if activity.moving_s and abs(activity.elapsed_s - activity.moving_s) >= 30:
+        rows.append(("Elapsed (with stops)", units.format_duration(activity.elapsed_s)))
+    if activity.distance_m and activity.sport in {"running", "walking", "hiking"}:
+        rows.append(("Pace", pace(activity, unit)))
+    if activity.avg_heart_rate_bpm:
+        heart = f"{activity.avg_heart_rate_bpm:.0f} bpm"
+        if activity.max_heart_rate_bpm:
+            heart += f" (max {activity.max_heart_rate_bpm:.0f})"
+        rows.append(("Heart rate", heart))
+    if activity.avg_cadence_spm:
+        rows.append(("Cadence", f"{activity.avg_cadence_spm:.0f} steps/min"))
+    if activity.ascent_m:
+        rows.append(("Climb", f"{activity.ascent_m:.0f} m"))
+    if activity.device:
+        rows.append(("Recorded with", activity.device))
+    if activity.how_it_felt:
+        rows.append(("How it felt", activity.how_it_felt))
+    return rows

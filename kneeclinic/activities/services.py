@@ -1,0 +1,562 @@
+"""Verbs that write activities: imports (resumable, one transaction per file), edits, merges.
+
+An import is a status row listing its uploads (kept by SHA-256). The worker claims it with a
+conditional UPDATE, walks every file of every upload in a fixed order and writes each file's
+outcome, with its activities, in one transaction; the outcome row marks the file done, so a
+restarted import carries on after the last file it finished. The same bytes twice are a
+duplicate; the same run from another device or app (start within a minute, distance within
+3 %) becomes a visible, undoable merge into the run already there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import uuid
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kneeclinic.accounts.models import User
+from kneeclinic.activities import storage, streams
+from kneeclinic.activities.models import (
+    Activity,
+    ActivityFile,
+    ActivityStreams,
+    Import,
+    ImportFile,
+    Merge,
+    Source,
+    StoredFile,
+)
+from kneeclinic.activities.sandbox import ParseSandbox
+from kneeclinic.domain import activity as domain
+from kneeclinic.domain.parsers import ParseError, archive
+
+log = logging.getLogger(__name__)
+
+MERGE_WINDOW_S = 60
+"""Two files whose runs start within this many seconds may be the same run."""
+MERGE_DISTANCE_FRACTION = 0.03
+"""...and are, when their distances differ by no more than this fraction."""
+STALE_AFTER_S = 120
+"""A running import with no progress for this long lost its worker and may be claimed again."""
+MAX_NAME_CHARS = 200
+
+Progress = Callable[[Import], None]
+
+
+# --- creating and running imports ---------------------------------------------------------
+
+
+def create_import(runner: User, uploads: Iterable[tuple[str, Iterable[bytes]]]) -> Import:
+    """Keep each uploaded file by content and create the import's status row (not started)."""
+    items = []
+    for name, chunks in uploads:
+        stored = storage.store_chunks(chunks)
+        items.append({"name": archive.display_name(name)[:300], "sha256": stored.sha256})
+    return Import.objects.create(runner=runner, uploads=items)
+
+
+def enqueue(batch: Import) -> None:
+    """Start the import in the background worker once the current transaction commits."""
+    from kneeclinic.activities.tasks import run_import_task
+
+    transaction.on_commit(lambda: run_import_task.enqueue(batch.pk))
+
+
+def claim(batch_id: int, token: str) -> bool:
+    """Take the import for this worker, unless another live worker has it (conditional UPDATE)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=STALE_AFTER_S)
+    waiting = Q(status=Import.Status.QUEUED) | Q(
+        status=Import.Status.RUNNING, heartbeat_at__lt=stale
+    )
+    taken = Import.objects.filter(waiting, pk=batch_id).update(
+        status=Import.Status.RUNNING, claimed_by=token, heartbeat_at=now
+    )
+    return taken == 1
+
+
+def needs_restart(batch: Import) -> bool:
+    """True when an unfinished import has no live worker (killed, or its task was lost)."""
+    if not batch.is_active:
+        return False
+    last = batch.heartbeat_at or batch.created_at
+    return (timezone.now() - last).total_seconds() > STALE_AFTER_S
+
+
+def run_import(batch_id: int, progress: Progress | None = None) -> Import | None:
+    """Import every file not yet done; the finished row, or None if another worker has it."""
+    token = uuid.uuid4().hex
+    if not claim(batch_id, token):
+        return None
+    batch = Import.objects.select_related("runner").get(pk=batch_id)
+
+    try:
+        if batch.total_files is None:
+            batch.total_files = count_files(batch)
+            Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
+        with ParseSandbox() as box, _commit_without_fsync():  # one worker for the whole import
+            for upload_index, upload in enumerate(batch.uploads):
+                _import_upload(batch, upload_index, upload, progress, box)
+    except Exception as exc:
+        log.exception("import %s stopped", batch.code)
+        Import.objects.filter(pk=batch.pk).update(
+            status=Import.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        raise
+    Import.objects.filter(pk=batch.pk, claimed_by=token).update(
+        status=Import.Status.DONE, finished_at=timezone.now(), current_file=""
+    )
+    batch.refresh_from_db()
+    if progress is not None:
+        progress(batch)
+    return batch
+
+
+@contextlib.contextmanager
+def _commit_without_fsync() -> Iterator[None]:
+    """On SQLite, commit each file without waiting for the disk (WAL, synchronous=NORMAL).
+
+    A killed process loses nothing committed; a power cut may lose the last few files, which
+    the import then reads again when it resumes, because their outcome rows went with them.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        previous = cursor.execute("PRAGMA synchronous").fetchone()[0]
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous={int(previous)}")
+
+
+def count_files(batch: Import) -> int:
+    """About how many files the uploads hold, from the ZIP directories only (for progress)."""
+    return sum(_count(storage.path_of(upload["sha256"])) for upload in batch.uploads)
+
+
+def _count(path: Any, depth: int = 0) -> int:
+    try:
+        with zipfile.ZipFile(path) as outer:
+            total = 0
+            for info in outer.infolist():
+                if info.is_dir():
+                    continue
+                if depth == 0 and info.filename.lower().endswith(".zip"):
+                    with outer.open(info) as inner:
+                        total += _count(inner, depth + 1)
+                else:
+                    total += 1
+            return total
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        return 1  # one activity file (or an archive we will refuse with a reason)
+
+
+def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:
+    with storage.path_of(upload["sha256"]).open("rb") as stream:
+        try:
+            yield from archive.iter_members(upload["name"], stream)
+        except ParseError as exc:
+            yield archive.Member(upload["name"], archive.MemberStatus.FAILED, error=str(exc))
+
+
+def _import_upload(
+    batch: Import,
+    upload_index: int,
+    upload: dict[str, Any],
+    progress: Progress | None,
+    box: ParseSandbox,
+) -> None:
+    """Import the files of one upload not yet done, the worker reading ahead while we store."""
+    done = set(
+        ImportFile.objects.filter(batch=batch, upload_index=upload_index).values_list(
+            "member_index", flat=True
+        )
+    )
+    queue: deque[_Pending] = deque()
+
+    def to_parse() -> Iterator[tuple[str, bytes]]:
+        for member_index, member in enumerate(_members(upload)):
+            if member_index in done:
+                continue  # finished before a restart
+            pending = _prepare(batch.runner, member_index, member)
+            queue.append(pending)
+            if pending.outcome is None:
+                assert member.data is not None  # noqa: S101 - a file to parse has bytes
+                yield member.name, member.data
+
+    def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
+        _commit(batch, upload_index, pending, parsed)
+        if progress is not None:
+            batch.refresh_from_db()
+            progress(batch)
+
+    for parsed in box.parse_many(to_parse()):
+        while queue[0].outcome is not None:  # files that needed no parsing come first
+            finish(queue.popleft(), None)
+        finish(queue.popleft(), parsed)
+    while queue:
+        finish(queue.popleft(), None)
+
+
+# --- one file -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    member_index: int
+    member: archive.Member
+    sha256: str
+    outcome: Outcome | None  # known without parsing (skipped, refused, already imported)
+
+
+def _prepare(runner: User, member_index: int, member: archive.Member) -> _Pending:
+    sha256 = hashlib.sha256(member.data).hexdigest() if member.data is not None else ""
+    outcome = None
+    if member.status is archive.MemberStatus.SKIPPED:
+        outcome = Outcome(ImportFile.Status.SKIPPED, member.error)
+    elif member.status is archive.MemberStatus.FAILED or member.data is None:
+        outcome = Outcome(ImportFile.Status.FAILED, member.error or "this file could not be read")
+    elif _imported_before(runner, sha256):
+        outcome = _ALREADY
+    return _Pending(member_index, member, sha256, outcome)
+
+
+_ALREADY = Outcome("duplicate", "this file was imported before")
+
+
+def _imported_before(runner: User, sha256: str) -> bool:
+    return (
+        ActivityFile.objects.filter(activity__runner=runner, sha256=sha256).exists()
+        or Merge.objects.filter(kept__runner=runner, sha256=sha256).exists()
+    )
+
+
+def import_member(
+    batch: Import,
+    upload_index: int,
+    member_index: int,
+    member: archive.Member,
+    parser: Parser | None = None,
+) -> Outcome:
+    """Read one file and write its outcome and activities in one transaction."""
+    pending = _prepare(batch.runner, member_index, member)
+    parsed: list[domain.Activity] | ParseError | None = None
+    if pending.outcome is None:
+        assert member.data is not None  # noqa: S101 - a file to parse has bytes
+        try:
+            parsed = (parser or parse_file)(member.name, member.data)
+        except ParseError as exc:
+            parsed = exc
+    return _commit(batch, upload_index, pending, parsed)
+
+
+def _commit(
+    batch: Import,
+    upload_index: int,
+    pending: _Pending,
+    parsed: list[domain.Activity] | ParseError | None,
+) -> Outcome:
+    """Write one file's outcome, its activities and the import's counts in one transaction."""
+    member = pending.member
+    outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
+    if isinstance(parsed, ParseError):
+        outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
+    with transaction.atomic():
+        if outcome.status == ImportFile.Status.IMPORTED and _imported_before(
+            batch.runner, pending.sha256
+        ):
+            outcome = _ALREADY  # the same file earlier in this very import
+        record = ImportFile.objects.create(
+            batch=batch,
+            upload_index=upload_index,
+            member_index=pending.member_index,
+            name=member.name[:300],
+            status=outcome.status,
+            error=outcome.error,
+            sha256=pending.sha256,
+        )
+        if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
+            assert member.data is not None  # noqa: S101 - parsed implies bytes
+            stored = storage.store_bytes(member.data)
+            outcome = _save(batch.runner, parsed, record, stored, member)
+            if outcome.status != ImportFile.Status.IMPORTED:
+                ImportFile.objects.filter(pk=record.pk).update(
+                    status=outcome.status, error=outcome.error
+                )
+        counter = _COUNTERS[ImportFile.Status(outcome.status)]
+        Import.objects.filter(pk=batch.pk).update(
+            done_files=F("done_files") + 1,
+            current_file=member.name[:300],
+            heartbeat_at=timezone.now(),
+            **{counter: F(counter) + 1},
+        )
+    return outcome
+
+
+_COUNTERS = {
+    ImportFile.Status.IMPORTED: "imported",
+    ImportFile.Status.DUPLICATE: "duplicates",
+    ImportFile.Status.FAILED: "failed",
+    ImportFile.Status.SKIPPED: "skipped",
+}
+
+
+Parser = Callable[[str, bytes], list[domain.Activity]]
+
+
+def parse_file(name: str, data: bytes) -> list[domain.Activity]:
+    """One file parsed in the shared sandbox worker (a child process with limits)."""
+    from kneeclinic.activities.sandbox import parse_in_sandbox
+
+    return parse_in_sandbox(name, data)
+
+
+def _save(
+    runner: User,
+    parsed: list[domain.Activity],
+    record: ImportFile,
+    stored: StoredFile,
+    member: archive.Member,
+) -> Outcome:
+    created: list[tuple[Activity, domain.Activity]] = []
+    merged: list[Activity] = []
+    for index, item in enumerate(parsed):
+        same = same_run(runner, item)
+        if same is not None:
+            Merge.objects.create(
+                kept=same,
+                name=member.name[:300],
+                sha256=record.sha256,
+                stored=stored,
+                session_index=index,
+                source_format=item.source_format,
+                start=item.start,
+                distance_m=item.distance_m,
+                device=item.device[:120],
+                import_file=record,
+            )
+            merged.append(same)
+            continue
+        activity = create_activity(runner, item, member.metadata)
+        ActivityFile.objects.create(
+            activity=activity,
+            sha256=record.sha256,
+            name=member.name[:300],
+            stored=stored,
+            session_index=index,
+            source_format=item.source_format,
+            import_file=record,
+        )
+        created.append((activity, item))
+    _after_import(created, member.metadata)
+    if created:
+        return Outcome(ImportFile.Status.IMPORTED)
+    kept = merged[0]
+    return Outcome(
+        ImportFile.Status.DUPLICATE,
+        f"the same run as one already there ({kept.name or 'a run'} on {kept.start:%Y-%m-%d})",
+    )
+
+
+def same_run(runner: User, item: domain.Activity) -> Activity | None:
+    """A run already there that starts within a minute and has the same distance (3 %)."""
+    window = timedelta(seconds=MERGE_WINDOW_S)
+    candidates = Activity.objects.filter(
+        runner=runner, start__gte=item.start - window, start__lte=item.start + window
+    )
+    for candidate in candidates:
+        if item.distance_m is None or candidate.distance_m is None:
+            if item.distance_m is None and candidate.distance_m is None:
+                return candidate
+            continue
+        larger = max(item.distance_m, candidate.distance_m, 1.0)
+        if abs(item.distance_m - candidate.distance_m) <= MERGE_DISTANCE_FRACTION * larger:
+            return candidate
+    return None
+
+
+def create_activity(
+    runner: User, item: domain.Activity, metadata: archive.ExportMetadata | None = None
+) -> Activity:
+    sport = metadata.sport if metadata is not None and metadata.sport is not None else item.sport
+    name = (metadata.name if metadata is not None else "") or item.name
+    activity = Activity.objects.create(
+        runner=runner,
+        name=(name or default_name(sport, item.sub_sport, item.start, runner.tz))[:MAX_NAME_CHARS],
+        sport=sport,
+        sub_sport=item.sub_sport,
+        start=item.start,
+        utc_offset_s=item.utc_offset_s,
+        elapsed_s=item.elapsed_s,
+        moving_s=item.moving_s,
+        distance_m=item.distance_m,
+        ascent_m=item.ascent_m,
+        avg_heart_rate_bpm=item.avg_heart_rate_bpm,
+        max_heart_rate_bpm=item.max_heart_rate_bpm,
+        avg_cadence_spm=item.avg_cadence_spm,
+        device=item.device[:120],
+        source=Source.FILE,
+    )
+    if item.samples is not None and len(item.samples) > 0:
+        ActivityStreams.objects.create(
+            activity=activity,
+            blob=streams.pack(item.samples),
+            points=len(item.samples),
+            laps=streams.laps_to_json(item.laps),
+        )
+    elif item.laps:
+        ActivityStreams.objects.create(
+            activity=activity, blob=b"", points=0, laps=streams.laps_to_json(item.laps)
+        )
+    return activity
+
+
+def default_name(sport: str, sub_sport: str, start: datetime, zone: ZoneInfo) -> str:
+    """ "Morning run", "Evening walk", "Treadmill run"... in the runner's own time."""
+    noun = {
+        domain.Sport.RUNNING: "run",
+        domain.Sport.WALKING: "walk",
+        domain.Sport.HIKING: "hike",
+        domain.Sport.CYCLING: "ride",
+        domain.Sport.SWIMMING: "swim",
+    }.get(domain.Sport(sport), "activity")
+    if sub_sport == domain.SubSport.TREADMILL:
+        return f"Treadmill {noun}"
+    hour = start.astimezone(zone).hour
+    part = (
+        "Morning"
+        if 4 <= hour < 12
+        else "Afternoon"
+        if hour < 17
+        else "Evening"
+        if hour < 22
+        else "Night"
+    )
+    return f"{part} {noun}"
+
+
+def _after_import(
+    created: list[tuple[Activity, domain.Activity]], metadata: archive.ExportMetadata | None
+) -> None:
+    """Let the back-to-running area work out cadence and put runs in shoes."""
+    if not created:
+        return
+    from kneeclinic.plans import services as plans
+
+    for activity, item in created:
+        plans.analyse_run(activity, item.samples)
+    gear = (
+        {a.pk: metadata.gear for a, _ in created}
+        if metadata is not None and metadata.gear
+        else None
+    )
+    plans.auto_assign_shoes([a for a, _ in created], gear)
+
+
+# --- merges -----------------------------------------------------------------------------------
+
+
+def undo_merge(merge: Merge) -> Activity | None:
+    """Import the merged file as a run of its own. Returns it (None if the file no longer reads)."""
+    data = storage.read_stored(merge.stored)
+    parsed = parse_file(merge.name, data)
+    if merge.session_index >= len(parsed):
+        return None
+    item = parsed[merge.session_index]
+    runner = merge.kept.runner
+    with transaction.atomic():
+        activity = create_activity(runner, item)
+        ActivityFile.objects.create(
+            activity=activity,
+            sha256=merge.sha256,
+            name=merge.name,
+            stored=merge.stored,
+            session_index=merge.session_index,
+            source_format=merge.source_format,
+            import_file=merge.import_file,
+        )
+        merge.delete()
+        _after_import([(activity, item)], None)
+    return activity
+
+
+# --- runs entered or changed by hand ------------------------------------------------------------
+
+
+def create_manual_run(
+    runner: User,
+    *,
+    start: datetime,
+    distance_m: float,
+    duration_s: float,
+    sport: str = domain.Sport.RUNNING,
+    how_it_felt: str = "",
+    name: str = "",
+) -> Activity:
+    return Activity.objects.create(
+        runner=runner,
+        name=(name or default_name(sport, domain.SubSport.GENERIC, start, runner.tz))[
+            :MAX_NAME_CHARS
+        ],
+        sport=sport,
+        start=start,
+        utc_offset_s=int((start.astimezone(runner.tz).utcoffset() or timedelta()).total_seconds()),
+        elapsed_s=duration_s,
+        moving_s=duration_s,
+        distance_m=distance_m,
+        how_it_felt=how_it_felt[:200],
+        source=Source.MANUAL,
+    )
+
+
+def update_activity(
+    activity: Activity, *, shoe: Any = None, shoe_given: bool = False, **fields: Any
+) -> Activity:
+    """Change name, sport, exclusion from load (and shoe, through the shoes area)."""
+    allowed = {"name", "sport", "excluded_from_load", "how_it_felt"}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ValueError(f"{key} cannot be changed")
+        setattr(activity, key, value)
+    with transaction.atomic():
+        activity.save(update_fields=[*fields.keys()])
+        if shoe_given:
+            from kneeclinic.plans import services as plans
+
+            plans.assign_shoe(activity, shoe)
+    return activity
+
+
+def delete_activity(activity: Activity) -> None:
+    """Delete a run; its original file stays stored (it may be shared by content)."""
+    activity.delete()
+
+
+def load_samples(activity: Activity) -> domain.Samples | None:
+    row = ActivityStreams.objects.filter(activity=activity).first()
+    if row is None or not row.points:
+        return None
+    return streams.unpack(bytes(row.blob))

@@ -1,0 +1,77 @@
+"""Original files kept once by content: ``<data dir>/files/ab/abcdef...`` named by SHA-256.
+
+Writes go to a temporary file in the same folder and are renamed into place, so a killed
+process never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+
+from kneeclinic.activities.models import StoredFile
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "files"
+
+
+def path_of(sha256: str) -> Path:
+    return root() / sha256[:2] / sha256
+
+
+def store_bytes(data: bytes) -> StoredFile:
+    """Keep ``data`` (once) and return its row."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    return _finish(sha256, len(data), lambda out: out.write(data))
+
+
+def store_chunks(chunks: Iterable[bytes]) -> StoredFile:
+    """Keep a stream (an upload) without holding it in memory; hashed while written."""
+    root().mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    handle, temporary = tempfile.mkstemp(dir=root(), prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        sha256 = digest.hexdigest()
+        final = path_of(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        Path(temporary).replace(final)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return StoredFile.objects.get_or_create(sha256=sha256, defaults={"size": size})[0]
+
+
+def _finish(sha256: str, size: int, write: object) -> StoredFile:
+    final = path_of(sha256)
+    if not final.exists():
+        final.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)  # type: ignore[operator]
+            Path(temporary).replace(final)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+    return StoredFile.objects.get_or_create(sha256=sha256, defaults={"size": size})[0]
+
+
+def open_stored(stored: StoredFile) -> IO[bytes]:
+    return path_of(stored.sha256).open("rb")
+
+
+def read_stored(stored: StoredFile) -> bytes:
+    return path_of(stored.sha256).read_bytes()
