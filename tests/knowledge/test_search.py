@@ -79,3 +79,8 @@ def test_reindex_command_indexes_every_article(capsys: pytest.CaptureFixture[str
     assert "Indexed 16 articles." in capsys.readouterr().out
     assert not ArticleIndex.objects.filter(slug="gone").exists()
     assert ArticleIndex.objects.count() == 16
+
+
+def test_reindex_can_report_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("reindex", "--json")
+    assert capsys.readouterr().out.strip() == '{"indexed": 16}'
