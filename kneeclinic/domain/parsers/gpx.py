@@ -71,6 +71,7 @@ def _read(data: bytes, name: str) -> list[Activity]:
     metadata_name = ""
     track_name = ""
     track_type = ""
+    route_points = 0
     stack: list[str] = []
     for event, element in events(data, "GPX"):
         tag = local(element.tag)
@@ -93,8 +94,15 @@ def _read(data: bytes, name: str) -> list[Activity]:
             track_type = (element.text or "").strip()
         elif tag == "name" and parent in ("metadata", "gpx") and not metadata_name:
             metadata_name = (element.text or "").strip()
+        elif tag == "rtept":
+            route_points += 1
         elif tag in ("wpt", "rte"):
             element.clear()
+    if not points.time and route_points:
+        raise ParseError(
+            "this GPX file holds a planned route, not a recorded run, so there is nothing to "
+            "import; enter the run by hand instead"
+        )
     return [_build(points, track_name or metadata_name, track_type, creator)]
 
 

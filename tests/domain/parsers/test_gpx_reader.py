@@ -282,3 +282,13 @@ def test_point_elements_we_do_not_use_are_passed_over() -> None:
     [run] = parse_gpx(document)
 
     assert run.elapsed_s == 60.0
+
+
+def test_a_planned_route_is_named_as_a_route_not_a_run() -> None:
+    document = (
+        b'<gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1"><rte>'
+        b'<rtept lat="50" lon="0"/><rtept lat="50.01" lon="0"/></rte></gpx>'
+    )
+
+    with pytest.raises(ParseError, match="planned route, not a recorded run"):
+        parse_gpx(document)
