@@ -209,10 +209,19 @@ def answer_question(
 @require_GET
 def show_result(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     run = get_object_or_404(CheckerRun.objects.filter(visible_to(request.user)), code=code)
-    missing = triage.next_question(services.checker_answers(run))
-    if missing is not None:
-        return redirect("symptoms:answer-question", code=run.code, question_id=missing.id)
-    outcome = services.checker_outcome(run)
+    try:
+        answers = triage.validate_answers(services.checker_answers(run))
+        missing = triage.next_question(answers)
+        if missing is not None:
+            return redirect("symptoms:answer-question", code=run.code, question_id=missing.id)
+        outcome = triage.evaluate(answers)
+    except triage.TriageError:
+        messages.error(
+            request,
+            "This check was made with an older set of questions and cannot be shown. "
+            "Please answer the current questions.",
+        )
+        return redirect("symptoms:start-checker")
     urgent = outcome.level in (triage.Level.EMERGENCY, triage.Level.URGENT_SAME_DAY)
     template = "symptoms/checker_result.html"
     response = render(

@@ -324,3 +324,15 @@ def test_an_incomplete_kujala_form_names_the_item_and_keeps_the_answers(
     assert "Item 2 (Support) needs an answer." in html
     assert 'value="constant"' in html and "checked" in html
     assert AkpsResponse.objects.count() == 0
+
+
+def test_a_check_from_an_older_question_set_asks_the_runner_to_start_again(
+    alice_client: Client, alice: User
+) -> None:
+    run = CheckerRun.objects.create(
+        runner=alice, questionnaire_version="0.1.0", answers={"knee_wobbly": True}
+    )
+    response = alice_client.get(reverse("symptoms:show-result", args=[run.code]))
+    assert response["Location"] == reverse("symptoms:start-checker")
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "older set of questions" in page
