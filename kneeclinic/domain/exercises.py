@@ -66,16 +66,25 @@ class Dose:
             raise ExerciseError(f"Rest between sets cannot be negative ({self.rest_s} s).")
 
     def describe(self) -> str:
-        """The dose in words, e.g. ``3 sets of 10, hold 2 s, each side``."""
+        """The dose in words, e.g. ``3 sets of 10, hold 2 s, each side`` or ``5 min``."""
         if self.reps is None:
-            text = f"{self.sets} x {self.hold_s} s hold"
+            hold = duration_text(self.hold_s or 0)
+            text = hold if self.sets == 1 else f"{self.sets} x {hold} hold"
         else:
             text = f"{self.sets} sets of {self.reps}"
             if self.hold_s is not None:
-                text += f", hold {self.hold_s} s"
+                text += f", hold {duration_text(self.hold_s)}"
         if self.each_side:
             text += ", each side"
         return text
+
+
+def duration_text(seconds: int) -> str:
+    """Seconds in words: ``45 s``, ``5 min``, ``1 min 30 s``."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
 
 
 @dataclass(frozen=True, slots=True)

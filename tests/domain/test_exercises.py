@@ -140,6 +140,8 @@ def test_the_text_is_in_british_english(exercise: exercises.Exercise) -> None:
         (Dose(sets=3, reps=10), "3 sets of 10"),
         (Dose(sets=3, reps=10, hold_s=2, each_side=True), "3 sets of 10, hold 2 s, each side"),
         (Dose(sets=3, hold_s=30, each_side=True), "3 x 30 s hold, each side"),
+        (Dose(sets=1, hold_s=300), "5 min"),
+        (Dose(sets=2, hold_s=90), "2 x 1 min 30 s hold"),
     ],
 )
 def test_a_dose_reads_as_words(dose: Dose, words: str) -> None:

@@ -1,0 +1,282 @@
+"""Reads for the exercise pages: the active programme, today's session, suggestions, adherence."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from kneeclinic.accounts.models import User
+from kneeclinic.domain import exercises as library
+from kneeclinic.domain import programmes as domain
+from kneeclinic.domain.pain import PainWhen
+from kneeclinic.exercises.models import (
+    ExerciseLog,
+    ExerciseSession,
+    Programme,
+    ProgrammeItem,
+    SessionStatus,
+)
+from kneeclinic.symptoms.models import PainEntry
+
+
+def active_programme(runner: User) -> Programme | None:
+    return Programme.objects.filter(runner=runner, active=True).first()
+
+
+def local_today(runner: User) -> date:
+    from django.utils import timezone
+
+    return timezone.localtime(timezone=runner.tz).date()
+
+
+def current_week(programme: Programme, today: date) -> int:
+    """The programme week of ``today``; 1 before the start, the last week after the end."""
+    if today < programme.started_on:
+        return 1
+    return min(domain.programme_week(programme.started_on, today), programme.weeks)
+
+
+def items_for_week(programme: Programme, week: int) -> list[ProgrammeItem]:
+    return [
+        item
+        for item in programme.items.all()
+        if item.from_week <= week and (item.until_week is None or week <= item.until_week)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """What the runner's exercise day looks like."""
+
+    programme: Programme
+    week: int
+    phase: domain.Phase
+    planned: bool
+    done: bool
+    partial: bool
+    items: list[ProgrammeItem]
+    minutes: int
+    next_day: date | None
+
+
+def today(programme: Programme, day: date) -> Today:
+    week = current_week(programme, day)
+    items = items_for_week(programme, week)
+    statuses = set(
+        ExerciseSession.objects.filter(
+            programme=programme, local_date=day, warm_up=False
+        ).values_list("status", flat=True)
+    )
+    later = domain.session_days(
+        programme.started_on, programme.days_per_week, day + timedelta(days=1), day + timedelta(7)
+    )
+    return Today(
+        programme=programme,
+        week=week,
+        phase=domain.phase_for_week(week),
+        planned=domain.is_session_day(programme.started_on, programme.days_per_week, day),
+        done=SessionStatus.COMPLETE in statuses,
+        partial=statuses == {SessionStatus.PARTIAL},
+        items=items,
+        minutes=round(domain.estimated_duration_s(i.as_domain() for i in items) / 60),
+        next_day=later[0] if later else None,
+    )
+
+
+# ---------------------------------------------------------------------------- progression
+
+
+def morning_pain_by_day(runner: User, first: date, last: date) -> dict[date, int]:
+    """The diary's morning knee score for each local day (the latest entry of that morning)."""
+    from datetime import datetime, time
+
+    tz = runner.tz
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    scores: dict[date, int] = {}
+    entries = PainEntry.objects.filter(
+        runner=runner, when=PainWhen.NEXT_MORNING, at__gte=start, at__lt=end
+    ).order_by("at")
+    for entry in entries:
+        scores[entry.at.astimezone(tz).date()] = entry.pain_nrs
+    return scores
+
+
+def outcomes_for(item: ProgrammeItem) -> list[domain.ExerciseOutcome]:
+    """Sessions of this item since the runner last decided on a suggestion for it."""
+    programme = item.programme
+    logs = ExerciseLog.objects.filter(
+        session__programme=programme, slug=item.slug, skipped=False, pain_nrs__isnull=False
+    ).select_related("session")
+    last = item.decisions.first()
+    if last is not None:
+        logs = logs.filter(session__received_at__gt=last.decided_at)
+    rows = list(logs.order_by("session__local_date"))
+    if not rows:
+        return []
+    mornings = morning_pain_by_day(
+        programme.runner, rows[0].session.local_date, rows[-1].session.local_date + timedelta(1)
+    )
+    return [
+        domain.ExerciseOutcome(
+            day=log.session.local_date,
+            target_met=log.target_met,
+            pain_nrs=log.pain_nrs or 0,
+            morning_pain_nrs=mornings.get(log.session.local_date),
+            next_morning_pain_nrs=mornings.get(log.session.local_date + timedelta(days=1)),
+        )
+        for log in rows
+    ]
+
+
+def suggestion_for(item: ProgrammeItem) -> domain.Suggestion:
+    return domain.suggest(item.slug, outcomes_for(item))
+
+
+def suggestions(
+    programme: Programme, items: list[ProgrammeItem]
+) -> list[tuple[ProgrammeItem, domain.Suggestion]]:
+    """Every item's suggestion, progress and regress ones first."""
+    order = {domain.SuggestionKind.REGRESS: 0, domain.SuggestionKind.PROGRESS: 1}
+    pairs = [(item, suggestion_for(item)) for item in items]
+    return sorted(pairs, key=lambda pair: order.get(pair[1].kind, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeGroup:
+    """Suggestions that share a kind and a reason, shown once with their exercises."""
+
+    kind: str
+    reason: str
+    entries: list[tuple[ProgrammeItem, domain.Suggestion, str]]
+
+
+def group_changes(
+    programme: Programme, pairs: list[tuple[ProgrammeItem, domain.Suggestion]]
+) -> list[ChangeGroup]:
+    """Progress and regress suggestions grouped by reason, each with what "yes" would change."""
+    in_programme = frozenset(item.slug for item in programme.items.all())
+    groups: dict[tuple[str, str], ChangeGroup] = {}
+    for item, suggestion in pairs:
+        if suggestion.kind is domain.SuggestionKind.HOLD:
+            continue
+        key = (suggestion.kind.value, suggestion.reason)
+        if key not in groups:
+            groups[key] = ChangeGroup(suggestion.kind.value, suggestion.reason, [])
+        change = domain.apply_suggestion(item.as_domain(), suggestion.kind, in_programme)
+        groups[key].entries.append((item, suggestion, change.summary))
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------------------- adherence
+
+
+def adherence(programme: Programme, day: date) -> tuple[domain.WeekAdherence, ...]:
+    records = [
+        domain.SessionRecord(local_date, status == SessionStatus.COMPLETE)
+        for local_date, status in ExerciseSession.objects.filter(
+            programme=programme, warm_up=False
+        ).values_list("local_date", "status")
+    ]
+    last = min(day, programme.started_on + timedelta(days=7 * programme.weeks - 1))
+    return domain.weekly_adherence(programme.started_on, programme.days_per_week, records, last)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    day: date
+    planned: bool
+    state: str  # done, partial, missed, today, planned, extra, rest, future
+    label: str
+
+
+def calendar(programme: Programme, day: date, weeks_back: int = 4) -> list[list[CalendarDay]]:
+    """Planned and done sessions, one row per programme week, recent weeks and the next one."""
+    week = domain.programme_week(programme.started_on, max(day, programme.started_on))
+    first_week = max(1, week - weeks_back + 1)
+    first = programme.started_on + timedelta(days=7 * (first_week - 1))
+    last = programme.started_on + timedelta(days=7 * week + 6)
+    states: dict[date, set[str]] = defaultdict(set)
+    for local_date, status in ExerciseSession.objects.filter(
+        programme=programme, warm_up=False, local_date__gte=first, local_date__lte=last
+    ).values_list("local_date", "status"):
+        states[local_date].add(status)
+    rows: list[list[CalendarDay]] = []
+    for row in range((last - first).days // 7 + 1):
+        cells = []
+        for offset in range(7):
+            d = first + timedelta(days=7 * row + offset)
+            planned = domain.is_session_day(programme.started_on, programme.days_per_week, d)
+            cells.append(_cell(d, planned, states.get(d, set()), day))
+        rows.append(cells)
+    return rows
+
+
+_LABELS = {
+    "done": "session done",
+    "partial": "session partly done",
+    "missed": "planned session missed",
+    "today": "session planned today",
+    "planned": "session planned",
+    "extra": "extra session done",
+    "rest": "rest day",
+}
+
+
+def _cell(d: date, planned: bool, statuses: set[str], today_: date) -> CalendarDay:
+    if SessionStatus.COMPLETE in statuses:
+        state = "done" if planned else "extra"
+    elif statuses:
+        state = "partial"
+    elif not planned:
+        state = "rest"
+    elif d < today_:
+        state = "missed"
+    elif d == today_:
+        state = "today"
+    else:
+        state = "planned"
+    return CalendarDay(d, planned, state, _LABELS[state])
+
+
+# ---------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    day: date
+    sets_done: int
+    sets_target: int
+    reps: int | None
+    hold_s: int | None
+    pain_nrs: int | None
+
+
+def history(runner: User, slug: str, limit: int = 60) -> list[HistoryPoint]:
+    """Dose done and pain, session by session, for one exercise (oldest first)."""
+    library.get_exercise(slug)
+    logs = (
+        ExerciseLog.objects.filter(session__runner=runner, slug=slug, skipped=False)
+        .select_related("session")
+        .order_by("-session__local_date", "-session__started_at")[:limit]
+    )
+    return [
+        HistoryPoint(
+            log.session.local_date,
+            log.sets_done,
+            log.sets_target,
+            log.reps,
+            log.hold_s,
+            log.pain_nrs,
+        )
+        for log in reversed(list(logs))
+    ]
+
+
+def recent_sessions(runner: User, limit: int = 10) -> list[ExerciseSession]:
+    return list(
+        ExerciseSession.objects.filter(runner=runner)
+        .prefetch_related("logs")
+        .order_by("-local_date", "-started_at")[:limit]
+    )
