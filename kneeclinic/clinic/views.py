@@ -418,6 +418,8 @@ def note_detail(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
 def note_edit(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     note = _note_for(request, code, "change-note")
     current = note.versions.all()[0]
+    if request.method == "GET":
+        audit.record_access(request, note.runner, AuditAction.READ, "assessment_note", note.code)
     form = NoteForm(request.POST or None, initial=notes.initial_from(current), editing=True)
     if request.method == "POST" and form.is_valid():
         notes.revise(note, request.user, form.cleaned_data)

@@ -1,0 +1,260 @@
+"""The authorisation matrix (security.md §8, T01/T22): every clinic URL x every kind of person.
+
+The rules below are the policy. ``test_every_clinic_url_has_a_rule`` reads the URL configuration,
+so a new clinic URL without a rule here fails. Refused reads of another person's record are 404
+(existence does not leak); refused writes leave a snapshot of the object unchanged; refused
+responses never contain the runner's email or note text; every request that touches a runner's
+record by someone else writes exactly one audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kneeclinic.accounts import invitations
+from kneeclinic.accounts.models import CareInvitation, CareLink, User
+from kneeclinic.clinic import notes
+from kneeclinic.clinic.models import AssessmentNote, AuditEvent
+from tests.conftest import link, make_user
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("runner", "linked_physio", "clinic_physio", "charlie", "clinic_admin", "anonymous")
+CANARY = "CANARY-NOTE-7f3a"
+RUNNER_EMAIL = "alice@example.com"
+NOTE_POST = {"seen_on": "2026-11-20", "history": "Changed by someone", "plan": "New plan"}
+LOGIN = "login"  # a redirect to the login page
+OK, REDIRECT, GONE, NOT_FOUND = 200, 302, 410, 404
+
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    note: AssessmentNote
+    link: CareLink
+    invitation: CareInvitation
+    token: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    kwargs: Callable[[World], dict[str, Any]]
+    expect: dict[str, int | str]
+    data: dict[str, str] = field(default_factory=dict)
+    snapshot: Callable[[World], object] | None = None
+    # Who touches the runner's record here (one audit event each, allowed or refused).
+    audited: frozenset[str] = frozenset()
+
+
+def runner_code(world: World) -> dict[str, Any]:
+    return {"code": world.people["runner"].code}  # type: ignore[union-attr]
+
+
+def note_code(world: World) -> dict[str, Any]:
+    return {"code": world.note.code}
+
+
+def no_kwargs(world: World) -> dict[str, Any]:
+    return {}
+
+
+def note_snapshot(world: World) -> object:
+    return list(world.note.versions.values_list("number", "history", "plan"))
+
+
+def link_snapshot(world: World) -> object:
+    return CareLink.objects.filter(pk=world.link.pk).values_list("status", "ended_at").get()
+
+
+def invitation_snapshot(world: World) -> object:
+    return (
+        CareInvitation.objects.filter(pk=world.invitation.pk)
+        .values_list("withdrawn_at", "used_at")
+        .get()
+    )
+
+
+def links_snapshot(world: World) -> object:
+    return sorted(CareLink.objects.values_list("runner_id", "physio_id", "status"))
+
+
+def row(
+    runner: int | str, linked: int | str, others: int | str, admin: int | str = ""
+) -> dict[str, int | str]:
+    """Expected results: the runner, the linked physio, unlinked physios (same clinic and
+    charlie), the clinic admin (defaults to the unlinked physios'), and anonymous (login)."""
+    return {
+        "runner": runner,
+        "linked_physio": linked,
+        "clinic_physio": others,
+        "charlie": others,
+        "clinic_admin": admin or others,
+        "anonymous": LOGIN,
+    }
+
+
+THIRD_PARTIES = frozenset({"linked_physio", "clinic_physio", "charlie", "clinic_admin"})
+UNLINKED = frozenset({"clinic_physio", "charlie", "clinic_admin"})
+
+POLICY: dict[str, Rule | tuple[Rule, ...]] = {
+    "clinic:caseload": Rule("GET", no_kwargs, row(REDIRECT, OK, OK)),
+    "clinic:invite": Rule("GET", no_kwargs, row(NOT_FOUND, OK, OK)),
+    "clinic:withdraw-invitation": Rule(
+        "POST",
+        lambda w: {"code": w.invitation.code},
+        row(NOT_FOUND, REDIRECT, NOT_FOUND),
+        snapshot=invitation_snapshot,
+    ),
+    "clinic:runner": Rule("GET", runner_code, row(OK, OK, NOT_FOUND), audited=THIRD_PARTIES),
+    "clinic:report": Rule("GET", runner_code, row(OK, OK, NOT_FOUND), audited=THIRD_PARTIES),
+    "clinic:note-new": (
+        Rule("GET", runner_code, row(NOT_FOUND, OK, NOT_FOUND), audited=UNLINKED),
+        Rule(
+            "POST",
+            runner_code,
+            row(NOT_FOUND, REDIRECT, NOT_FOUND),
+            data=NOTE_POST,
+            snapshot=lambda w: AssessmentNote.objects.count(),
+            audited=THIRD_PARTIES,
+        ),
+    ),
+    "clinic:note": Rule("GET", note_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
+    "clinic:note-edit": (
+        Rule("GET", note_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
+        Rule(
+            "POST",
+            note_code,
+            row(NOT_FOUND, REDIRECT, NOT_FOUND),
+            data=NOTE_POST,
+            snapshot=note_snapshot,
+            audited=THIRD_PARTIES,
+        ),
+    ),
+    "clinic:end-link": Rule(
+        "POST",
+        lambda w: {"code": w.link.code},
+        row(REDIRECT, REDIRECT, NOT_FOUND),
+        snapshot=link_snapshot,
+        audited=frozenset({"linked_physio"}),  # the revoke event
+    ),
+    "clinic:audit-export": Rule("GET", no_kwargs, row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)),
+    "clinic:sharing": Rule("GET", no_kwargs, row(OK, OK, OK)),
+    "clinic:agree": Rule(
+        "POST",
+        no_kwargs,
+        row(REDIRECT, REDIRECT, REDIRECT),
+        data={"code": "NOPE0-NOPE0"},
+        snapshot=links_snapshot,
+    ),
+    "clinic:access-log": Rule("GET", no_kwargs, row(OK, OK, OK)),
+    "clinic:shared-notes": Rule("GET", no_kwargs, row(OK, OK, OK)),
+    # Refused for the runner too: she already shares with bob (test_sharing covers acceptance).
+    "clinic:join": Rule("GET", lambda w: {"token": w.token}, row(GONE, GONE, GONE)),
+}
+
+
+def url_names(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
+    """Every named URL in the project, as ``namespace:name``."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from url_names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name
+
+
+def test_every_clinic_url_has_a_rule() -> None:
+    clinic_urls = {name for name in url_names() if name.startswith("clinic:")}
+    assert clinic_urls, "the clinic URLs were not found"
+    missing = clinic_urls - set(POLICY)
+    assert not missing, f"clinic URLs without an authorisation rule: {sorted(missing)}"
+    stale = set(POLICY) - clinic_urls
+    assert not stale, f"rules for URLs that no longer exist: {sorted(stale)}"
+
+
+def rules() -> list[tuple[str, Rule]]:
+    found = []
+    for name, entry in POLICY.items():
+        for rule in entry if isinstance(entry, tuple) else (entry,):
+            found.append((name, rule))
+    return found
+
+
+CASES = [
+    pytest.param(name, rule, actor, id=f"{name}-{rule.method}-{actor}")
+    for name, rule in rules()
+    for actor in ACTORS
+]
+
+
+def test_every_rule_names_every_actor() -> None:
+    for name, rule in rules():
+        assert set(rule.expect) == set(ACTORS), name
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    alice = make_user(RUNNER_EMAIL, name="Alice")
+    bob = make_user("bob@example.com", role="physio", clinic="Riverside Physio", name="Bob")
+    link(alice, bob)
+    people: dict[str, User | None] = {
+        "runner": alice,
+        "linked_physio": bob,
+        "clinic_physio": make_user("dana@example.com", role="physio", clinic="Riverside Physio"),
+        "charlie": make_user("charlie@example.com", role="physio", clinic="Hilltop Clinic"),
+        "clinic_admin": make_user("erin@example.com", role="admin", clinic="Riverside Physio"),
+        "anonymous": None,
+    }
+    note = notes.create(alice, bob, {"history": CANARY, "working_diagnosis": CANARY})
+    issued = invitations.create_invitation(bob)
+    return World(
+        people=people,
+        note=note,
+        link=CareLink.objects.get(runner=alice, physio=bob),
+        invitation=issued.invitation,
+        token=issued.link_token,
+    )
+
+
+@pytest.mark.parametrize(("name", "rule", "actor"), CASES)
+def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -> None:
+    client = Client()
+    person = world.people[actor]
+    if person is not None:
+        client.force_login(person)
+    url = reverse(name, kwargs=rule.kwargs(world))
+    before = rule.snapshot(world) if rule.snapshot else None
+    events_before = AuditEvent.objects.count()
+
+    response = client.get(url) if rule.method == "GET" else client.post(url, rule.data)
+
+    expected = rule.expect[actor]
+    if expected == LOGIN:
+        assert response.status_code == REDIRECT, (name, actor)
+        assert response["Location"].startswith(reverse("accounts:login")), (name, actor)
+    else:
+        assert response.status_code == expected, (name, actor, response.status_code)
+    refused = expected in {NOT_FOUND, LOGIN, GONE} or (name == "clinic:agree")
+    if refused and rule.snapshot is not None:
+        assert rule.snapshot(world) == before, f"a refused {name} changed data ({actor})"
+    may_see_runner = actor in {"runner", "linked_physio"}
+    if not may_see_runner and not getattr(response, "streaming", False):
+        body = response.content.decode()
+        assert RUNNER_EMAIL not in body, f"{name} leaked the runner's email to {actor}"
+        assert CANARY not in body, f"{name} leaked note text to {actor}"
+    new_events = AuditEvent.objects.count() - events_before
+    if actor in rule.audited:
+        assert new_events == 1, f"{name} by {actor} wrote {new_events} audit events"
+        event = AuditEvent.objects.latest("id")
+        assert event.actor_id == person.pk  # type: ignore[union-attr]
+        assert event.outcome == ("denied" if expected == NOT_FOUND else "allowed")
+    elif name != "clinic:audit-export" and name != "clinic:end-link":
+        assert new_events == 0, f"{name} by {actor} wrote unexpected audit events"
