@@ -1,0 +1,198 @@
+"""Runs and imports: list, detail with streams, upload files as an import, edit, delete."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from ninja import File, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from kneeclinic.accounts.access import visible_to
+from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.activities import queries, services
+from kneeclinic.activities.models import Activity, Import
+from kneeclinic.api.common import ListParams, audit, between, own_data, runner_for, window
+
+router = Router(tags=["runs"])
+SportName = Literal["running", "walking", "hiking", "cycling", "swimming", "other"]
+
+
+class RunOut(Schema):
+    code: UUID
+    name: str
+    sport: str
+    sub_sport: str
+    start: datetime
+    elapsed_s: float
+    moving_s: float | None
+    distance_m: float | None
+    ascent_m: float | None
+    avg_heart_rate_bpm: float | None
+    max_heart_rate_bpm: float | None
+    avg_cadence_spm: float | None
+    device: str
+    source: str
+    excluded_from_load: bool
+    how_it_felt: str
+
+
+class RunList(Schema):
+    count: int
+    items: list[RunOut]
+
+
+class LapOut(Schema):
+    start: datetime
+    elapsed_s: float
+    distance_m: float | None = None
+    moving_s: float | None = None
+    avg_heart_rate_bpm: float | None = None
+    avg_cadence_spm: float | None = None
+
+
+class RunDetail(RunOut):
+    streams: dict[str, list[float | None]] | None = None
+    laps: list[LapOut] = []
+
+
+class RunFilters(ListParams):
+    sport: SportName | None = None
+    search: str = ""
+
+
+class RunPatch(Schema):
+    name: str | None = None
+    sport: SportName | None = None
+    excluded_from_load: bool | None = None
+    how_it_felt: str | None = None
+
+
+class RunIn(Schema):
+    start: datetime
+    distance_m: float
+    duration_s: float
+    sport: SportName = "running"
+    name: str = ""
+    how_it_felt: str = ""
+
+
+class ImportOut(Schema):
+    code: UUID
+    status: str
+    total_files: int | None
+    done_files: int
+    imported: int
+    duplicates: int
+    failed: int
+    skipped: int
+    current_file: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportFileOut(Schema):
+    file: str
+    status: str
+    error: str | None
+    activities: list[dict[str, object]]
+
+
+class ImportDetail(ImportOut):
+    files: list[ImportFileOut]
+
+
+def _run(request: AuthenticatedRequest, code: UUID) -> Activity:
+    run = get_object_or_404(Activity.objects.filter(visible_to(request.user)), code=code)
+    return run
+
+
+@router.get("", response=RunList, summary="List runs, newest first")
+def list_runs(request: AuthenticatedRequest, filters: Query[RunFilters]) -> RunList:
+    runner = runner_for(request, filters.runner)
+    rows = Activity.objects.filter(runner=runner).order_by("-start")
+    if filters.sport:
+        rows = rows.filter(sport=filters.sport)
+    if filters.search:
+        rows = rows.filter(name__icontains=filters.search)
+    items, count = window(between(rows, "start", filters, runner), filters)
+    audit(request, runner, "list", "activity")
+    return RunList(count=count, items=[RunOut.from_orm(r) for r in items])
+
+
+@router.post("", response={201: RunOut}, summary="Enter a run by hand")
+def create_run(request: AuthenticatedRequest, payload: RunIn) -> Status[Activity]:
+    if payload.distance_m < 0 or payload.duration_s <= 0:
+        raise HttpError(422, "Distance must be zero or more and the duration more than zero.")
+    run = services.create_manual_run(
+        request.user,
+        start=payload.start,
+        distance_m=payload.distance_m,
+        duration_s=payload.duration_s,
+        sport=payload.sport,
+        name=payload.name,
+        how_it_felt=payload.how_it_felt,
+    )
+    return Status(201, run)
+
+
+@router.get("/{code}", response=RunDetail, summary="One run, with its streams on request")
+def get_run(request: AuthenticatedRequest, code: UUID, streams: bool = False) -> RunDetail:
+    run = _run(request, code)
+    audit(request, run.runner, "view", "activity", run.code)
+    detail = RunDetail.from_orm(run)
+    samples = services.load_samples(run) if streams else None
+    if samples is not None:
+        detail.streams = {
+            name: [None if math.isnan(v) else float(v) for v in values.tolist()]
+            for name, values in samples.streams().items()
+        }
+    row = getattr(run, "streams", None) if streams else None
+    if row is not None:
+        detail.laps = [LapOut(**asdict(lap)) for lap in queries.services_laps(row.laps)]
+    return detail
+
+
+@router.patch("/{code}", response=RunOut, summary="Change a run's name, sport or load setting")
+def update_run(request: AuthenticatedRequest, code: UUID, payload: RunPatch) -> Activity:
+    run = _run(request, code)
+    own_data(request, run.runner)
+    fields = {k: v for k, v in payload.model_dump().items() if v is not None}
+    if "name" in fields:
+        fields["name"] = str(fields["name"])[: services.MAX_NAME_CHARS]
+    if "how_it_felt" in fields:
+        fields["how_it_felt"] = str(fields["how_it_felt"])[:200]
+    return services.update_activity(run, **fields) if fields else run
+
+
+@router.delete("/{code}", response={204: None}, summary="Delete a run")
+def delete_run(request: AuthenticatedRequest, code: UUID) -> Status[None]:
+    run = _run(request, code)
+    own_data(request, run.runner)
+    services.delete_activity(run)
+    return Status(204, None)
+
+
+@router.post("/imports", response={202: ImportOut}, summary="Upload activity files or an export")
+def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> Status[Import]:
+    if not files:
+        raise HttpError(422, "Send at least one file in the 'files' field.")
+    total = sum(f.size or 0 for f in files)
+    if total > settings.UPLOAD_MAX_BYTES:
+        raise HttpError(413, "The upload is larger than this server accepts.")
+    batch = services.create_import(request.user, [(f.name or "upload", f.chunks()) for f in files])
+    services.enqueue(batch)
+    return Status(202, batch)
+
+
+@router.get("/imports/{code}", response=ImportDetail, summary="An import's progress and report")
+def get_import(request: AuthenticatedRequest, code: UUID) -> ImportDetail:
+    batch = get_object_or_404(Import.objects.filter(visible_to(request.user)), code=code)
+    report = queries.import_report(batch)
+    return ImportDetail(**ImportOut.from_orm(batch).model_dump(), files=report["files"])
