@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",
     "kneeclinic.accounts",
     "kneeclinic.core",
     "kneeclinic.activities",
