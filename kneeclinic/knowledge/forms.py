@@ -17,7 +17,7 @@ class SearchForm(forms.Form):
         required=False,
         max_length=10_000,  # longer input is cut down by the search itself, never an error
         widget=forms.SearchInput(
-            attrs={"placeholder": "For example: stairs hurt, kneecap, ice", "autocomplete": "off"}
+            attrs={"placeholder": "e.g. stairs hurt, kneecap", "autocomplete": "off"}
         ),
     )
 
