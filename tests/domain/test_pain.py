@@ -317,3 +317,19 @@ def test_a_run_with_only_pain_during_it_recorded_is_judged_on_that() -> None:
 def test_the_worst_pain_of_each_day_is_kept() -> None:
     entries = [entry(1, 2), entry(1, 5, PainWhen.STAIRS, hour=12), entry(0, 1)]
     assert daily_worst_pain(entries, LONDON) == {TODAY - timedelta(days=1): 5, TODAY: 1}
+
+
+@given(
+    st.lists(st.integers(0, 10), min_size=14, max_size=14),
+    st.integers(0, 9),
+    st.sampled_from(list(PainWhen)),
+)
+def test_the_days_light_never_gets_better_when_todays_pain_goes_up(
+    mornings: list[int], today_pain: int, when: PainWhen
+) -> None:
+    history = [entry(days_ago + 1, pain) for days_ago, pain in enumerate(mornings)]
+    ranks = []
+    for pain in (today_pain, today_pain + 1):
+        status = daily_status([*history, entry(0, pain, when, hour=12)], TODAY, LONDON)
+        ranks.append(status.light.rank if status.light else -1)
+    assert ranks[1] >= ranks[0]

@@ -166,7 +166,9 @@ def test_the_checker_starts_and_an_emergency_answer_goes_straight_to_999(
     assert response["Location"] == reverse("symptoms:show-result", args=[run.code])
     result = alice_client.get(response["Location"]).content.decode()
     assert "Call 999 or go to A&amp;E now" in result
+    assert 'href="tel:999"' in result
     assert "Print this summary" in result
+    assert "summary for Alice" in result
 
 
 def test_a_no_answer_moves_to_the_next_question_and_back_works(alice_client: Client) -> None:
@@ -251,6 +253,15 @@ def test_a_questionnaire_response_is_accepted_and_answered_with_the_outcome(
     assert response.status_code == 201
     assert response.json()["level"] == "emergency"
     assert alice_client.get(response["Location"]).status_code == 200
+
+
+def test_a_same_day_result_offers_nhs_111(alice_client: Client, alice: User) -> None:
+    run, _ = services.save_response(
+        alice, build_response(usual_runners_knee(locked_knee=True), NOW)
+    )
+    html = alice_client.get(reverse("symptoms:show-result", args=[run.code])).content.decode()
+    assert 'href="tel:111"' in html
+    assert 'href="tel:999"' not in html
 
 
 @pytest.mark.parametrize(
