@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from kneeclinic.activities.sandbox import ParseSandbox, parse_in_sandbox
-from kneeclinic.domain.activity import ParseError
+from kneeclinic.domain.activity import Activity, ParseError
 from kneeclinic.domain.parsers import parse
+from kneeclinic.domain.parsers.archive import MemberStatus, expand
 
 TARGETS = "tests.activities.sandbox_targets"
 
@@ -176,3 +180,44 @@ def test_stopping_a_batch_early_discards_the_replies_still_due() -> None:
         batch.close()
 
         assert sandbox.parse("next.fit", b"yy") == ["next.fit", 2]
+
+
+CORPUS = Path(
+    os.environ.get(
+        "KNEECLINIC_CORPUS",
+        Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "activities",
+    )
+)
+
+
+def _summary(outcome: list[Activity] | Exception) -> object:
+    if isinstance(outcome, Exception):
+        return str(outcome)
+    return [(a.sport, a.start, a.distance_m, a.elapsed_s, a.avg_cadence_spm) for a in outcome]
+
+
+@pytest.mark.corpus
+def test_every_corpus_file_reads_the_same_in_the_sandbox_as_in_process() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared activity corpus is not available at {CORPUS}")
+    files: list[tuple[str, bytes]] = []
+    for path in sorted(
+        p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in {".md", ".tsv"}
+    ):
+        try:
+            members = expand(path.name, path.read_bytes())
+        except ParseError:
+            continue
+        files += [(m.name, m.data) for m in members if m.status is MemberStatus.READY and m.data]
+    expected: list[object] = []
+    for name, data in files:
+        try:
+            expected.append(_summary(parse(name, data)))
+        except ParseError as exc:
+            expected.append(_summary(exc))
+
+    with ParseSandbox() as sandbox:
+        found = [_summary(outcome) for outcome in sandbox.parse_many(files)]
+
+    assert len(files) > 100
+    assert found == expected
