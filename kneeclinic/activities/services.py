@@ -133,8 +133,8 @@ def _commit_without_fsync() -> Iterator[None]:
     A killed process loses nothing committed; a power cut may lose the last few files, which
     the import then reads again when it resumes, because their outcome rows went with them.
     """
-    if connection.vendor != "sqlite":
-        yield
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield  # PostgreSQL, or inside a caller's transaction (where SQLite cannot change it)
         return
     with connection.cursor() as cursor:
         previous = cursor.execute("PRAGMA synchronous").fetchone()[0]

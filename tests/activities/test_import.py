@@ -1,0 +1,247 @@
+"""Importing files: stored once, compact streams, duplicates and merges, resuming, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from kneeclinic.accounts.models import User
+from kneeclinic.activities import services, storage
+from kneeclinic.activities.models import Activity, Import, ImportFile, Merge
+from kneeclinic.domain.activity import SubSport
+from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy, zip_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def inline_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "ParseSandbox", InlineSandbox)
+
+
+def run_upload(runner: User, *files: tuple[str, bytes]) -> Import:
+    batch = services.create_import(runner, [(name, [data]) for name, data in files])
+    finished = services.run_import(batch.pk)
+    assert finished is not None
+    return finished
+
+
+def test_a_fit_file_becomes_a_run_with_its_streams_laps_and_original(alice: User) -> None:
+    data = fit_run(seconds=1200)
+    batch = run_upload(alice, ("morning.fit", data))
+    assert (batch.status, batch.imported, batch.failed, batch.total_files) == ("done", 1, 0, 1)
+    run = Activity.objects.get(runner=alice)
+    assert run.distance_m == pytest.approx(1199 * 3.0)
+    assert run.elapsed_s == 1199.0 and run.avg_cadence_spm == pytest.approx(170.0)
+    assert run.name == "Morning run"  # 08:00 in London
+    assert run.device == "Garmin Forerunner 945"
+    samples = services.load_samples(run)
+    assert samples is not None and len(samples) == 1200
+    assert samples.latitude_deg is not None
+    assert samples.latitude_deg[-1] == pytest.approx(51.5 + 1199 * 3.0 / 111_000, abs=1e-7)
+    assert len(bytes(run.streams.blob)) < 1200 * 30  # about 20 bytes a second, not a row a second
+    assert len(run.streams.laps) == 4
+    assert storage.read_stored(run.file.stored) == data
+
+
+def test_the_same_file_twice_is_a_duplicate_and_adds_nothing(alice: User) -> None:
+    data = fit_run()
+    run_upload(alice, ("a.fit", data))
+    again = run_upload(alice, ("a-copy.fit", data), ("a-again.fit", data))
+    assert (again.imported, again.duplicates) == (0, 2)
+    assert Activity.objects.filter(runner=alice).count() == 1
+    reasons = set(ImportFile.objects.filter(batch=again).values_list("error", flat=True))
+    assert reasons == {"this file was imported before"}
+
+
+def test_the_same_run_from_a_phone_is_merged_visibly_and_can_be_split_again(alice: User) -> None:
+    run_upload(alice, ("watch.fit", fit_run()))
+    batch = run_upload(alice, ("phone.gpx", gpx_copy(start=START + timedelta(seconds=20))))
+    assert batch.duplicates == 1 and batch.imported == 0
+    kept = Activity.objects.get(runner=alice)
+    merge = Merge.objects.get(kept=kept)
+    assert merge.name == "phone.gpx"
+    assert "the same run as one already there" in ImportFile.objects.get(batch=batch).error
+    separate = services.undo_merge(merge)
+    assert separate is not None and separate.name == "Phone run"
+    assert Activity.objects.filter(runner=alice).count() == 2
+    assert not Merge.objects.exists()
+
+
+def test_runs_at_the_same_time_with_different_distances_are_both_kept(alice: User) -> None:
+    run_upload(alice, ("a.fit", fit_run(speed=3.0)))
+    run_upload(alice, ("b.fit", fit_run(speed=3.2)))  # 6.7 % longer
+    assert Activity.objects.filter(runner=alice).count() == 2
+
+
+def test_an_archive_imports_what_it_can_and_names_each_failure(alice: User) -> None:
+    export = zip_of(
+        {
+            "runs/one.fit": fit_run(),
+            "runs/two.fit": fit_run(start=START + timedelta(days=1)),
+            "runs/broken.fit": fit_run()[:500],
+            "runs/notes.txt": b"hello",
+            "runs/empty.fit": b"",
+        }
+    )
+    batch = run_upload(alice, ("export.zip", export))
+    assert batch.imported == 2 and batch.failed == 2
+    failed = dict(
+        ImportFile.objects.filter(batch=batch, status="failed").values_list("name", "error")
+    )
+    assert "truncated" in failed["runs/broken.fit"]
+    assert "empty" in failed["runs/empty.fit"]
+    assert batch.done_files == batch.total_files == 5
+    again = run_upload(alice, ("export-again.zip", export))
+    assert again.imported == 0 and Activity.objects.filter(runner=alice).count() == 2
+
+
+def test_a_treadmill_run_without_gps_imports(alice: User) -> None:
+    data = fit_run(sub_sport=SubSport.TREADMILL, latitude=None, longitude=None)
+    run_upload(alice, ("treadmill.fit", data))
+    run = Activity.objects.get(runner=alice)
+    assert run.sub_sport == "treadmill" and run.name == "Treadmill run"
+
+
+def test_a_killed_import_resumes_where_it_stopped(alice: User) -> None:
+    files = [(f"run{i}.fit", fit_run(start=START + timedelta(days=i))) for i in range(4)]
+    batch = services.create_import(alice, [(name, [data]) for name, data in files])
+    seen: list[int] = []
+
+    def killed_after_two(progress: Import) -> None:
+        seen.append(progress.done_files)
+        if progress.done_files == 2:
+            raise KeyboardInterrupt  # the worker dies between two files
+
+    with pytest.raises(KeyboardInterrupt):
+        services.run_import(batch.pk, killed_after_two)
+    batch.refresh_from_db()
+    assert batch.status == "running" and batch.done_files == 2
+    assert services.run_import(batch.pk) is None  # its worker may still be alive
+    Import.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    batch.refresh_from_db()
+    assert services.needs_restart(batch)
+    finished = services.run_import(batch.pk)
+    assert finished is not None and finished.status == "done"
+    assert (finished.imported, finished.done_files) == (4, 4)
+    assert Activity.objects.filter(runner=alice).count() == 4
+    assert ImportFile.objects.filter(batch=batch).count() == 4
+
+
+def test_a_file_that_cannot_be_opened_stops_the_import_with_a_reason(alice: User) -> None:
+    batch = services.create_import(alice, [("a.fit", [fit_run()])])
+    storage.path_of(batch.uploads[0]["sha256"]).unlink()
+    with pytest.raises(FileNotFoundError):
+        services.run_import(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "FileNotFoundError" in batch.error
+
+
+def test_the_real_sandbox_worker_reads_an_upload(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()
+    batch = run_upload(alice, ("a.fit", fit_run()), ("bad.fit", b"not a fit file at all"))
+    assert (batch.imported, batch.failed) == (1, 1)
+
+
+def test_manual_runs_edits_and_deletes(alice: User) -> None:
+    run = services.create_manual_run(
+        alice, start=START, distance_m=5000, duration_s=1800, how_it_felt="Easy"
+    )
+    assert run.source == "manual" and run.name == "Morning run" and run.utc_offset_s == 3600
+    services.update_activity(run, name="Parkrun", excluded_from_load=True)
+    run.refresh_from_db()
+    assert run.name == "Parkrun" and run.excluded_from_load
+    with pytest.raises(ValueError, match="cannot be changed"):
+        services.update_activity(run, distance_m=1)
+    services.delete_activity(run)
+    assert not Activity.objects.exists()
+
+
+def test_default_names_follow_the_time_of_day_in_the_runners_zone(alice: User) -> None:
+    zone = alice.tz
+    assert (
+        services.default_name("running", "generic", START.replace(hour=13), zone) == "Afternoon run"
+    )
+    assert (
+        services.default_name("walking", "generic", START.replace(hour=18), zone) == "Evening walk"
+    )
+    assert services.default_name("cycling", "generic", START.replace(hour=22), zone) == "Night ride"
+    assert services.default_name("other", "generic", START, zone) == "Morning activity"
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_the_import_command_prints_one_json_object(alice: User, tmp_path: Path) -> None:
+    (tmp_path / "a.fit").write_bytes(fit_run())
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.gpx").write_bytes(b"<gpx>broken")
+    out = StringIO()
+    call_command("import", str(tmp_path), user="ALICE@example.com", json=True, stdout=out)
+    report: dict[str, Any] = json.loads(out.getvalue())
+    assert (report["imported"], report["duplicates"], report["failed"]) == (1, 0, 1)
+    first, second = report["files"]
+    assert first["file"] == "a.fit" and first["status"] == "imported" and first["error"] is None
+    [activity] = first["activities"]
+    assert set(activity) >= {
+        "code",
+        "sport",
+        "start",
+        "distance_m",
+        "elapsed_s",
+        "moving_s",
+        "avg_cadence_spm",
+    }
+    assert activity["sport"] == "running" and activity["start"].startswith("2026-05-01T07:00:00")
+    assert second["file"] == "sub/b.gpx" and second["status"] == "failed" and second["error"]
+
+
+def test_the_import_command_reports_plainly_without_json(alice: User, tmp_path: Path) -> None:
+    path = tmp_path / "bad.fit"
+    path.write_bytes(fit_run()[:300])
+    out = StringIO()
+    call_command("import", str(path), user="alice@example.com", stdout=out)
+    assert "failed: bad.fit: this file ends part-way" in out.getvalue()
+    assert "0 imported, 0 duplicates, 1 failed" in out.getvalue()
+
+
+def test_the_commands_refuse_unknown_users_and_paths(alice: User, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no user"):
+        call_command("import", str(tmp_path), user="nobody@example.com")
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import", str(tmp_path / "missing"), user="alice@example.com")
+    with pytest.raises(CommandError, match="no files"):
+        call_command("import", str(tmp_path), user="alice@example.com")
+    with pytest.raises(CommandError, match="no user"):
+        call_command("activities", user="nobody@example.com")
+
+
+def test_the_activities_command_lists_runs(alice: User) -> None:
+    services.create_manual_run(alice, start=START, distance_m=5000, duration_s=1800, name="Parkrun")
+    out = StringIO()
+    call_command("activities", user="alice@example.com", json=True, stdout=out)
+    listing = json.loads(out.getvalue())
+    assert listing["count"] == 1 and listing["activities"][0]["name"] == "Parkrun"
+    out = StringIO()
+    call_command("activities", user="alice@example.com", stdout=out)
+    assert "5.0 km" in out.getvalue() and "Parkrun" in out.getvalue()
+
+
+def test_streams_survive_the_round_trip_through_storage(alice: User) -> None:
+    run_upload(alice, ("a.fit", fit_run(seconds=100)))
+    run = Activity.objects.get()
+    samples = services.load_samples(run)
+    assert samples is not None and samples.heart_rate_bpm is not None
+    assert np.all(samples.heart_rate_bpm == 150.0)
+    assert samples.time_s[-1] == 99.0
