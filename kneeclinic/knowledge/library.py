@@ -11,17 +11,42 @@ from django.http import Http404
 from kneeclinic.domain.articles import Article, Topic, parse_article, vocabulary
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
+# The order a runner would read them in; articles not listed follow, by title.
+READING_ORDER = (
+    "what-is-runners-knee",
+    "red-flags",
+    "diagnosis",
+    "physio-assessment",
+    "rest-and-modifying-training",
+    "ice",
+    "painkillers",
+    "taping-braces-insoles",
+    "exercises",
+    "how-much-pain-is-ok",
+    "returning-to-running",
+    "building-up-gradually",
+    "cadence-and-technique",
+    "shoes",
+    "warming-up",
+    "preventing-it-coming-back",
+)
 
 
 @cache
 def all_articles() -> tuple[Article, ...]:
-    """Every article, sorted by topic shelf and then title. Bad files fail loudly at start."""
+    """Every article, by topic shelf and reading order. Bad files fail loudly at start."""
     articles = [
         parse_article(path.read_text(encoding="utf-8"), source=path.name)
         for path in sorted(ARTICLES_DIR.glob("*.md"))
     ]
-    order = list(Topic)
-    return tuple(sorted(articles, key=lambda a: (order.index(a.topic), a.title.lower())))
+    topics = list(Topic)
+    rank = {slug: number for number, slug in enumerate(READING_ORDER)}
+    return tuple(
+        sorted(
+            articles,
+            key=lambda a: (topics.index(a.topic), rank.get(a.slug, len(rank)), a.title.lower()),
+        )
+    )
 
 
 @cache
