@@ -279,11 +279,13 @@ def set_cadence_target(
 def analyse_run(activity: Activity, samples: Samples | None) -> RunCadence | None:
     """Work out and store a run's cadence from its streams (or its file's average if none)."""
     RunCadence.objects.filter(activity=activity).delete()
+    if activity.sport != Sport.RUNNING:
+        return None
     if samples is not None:
         summary = technique.summarise(samples)
         if summary is not None:
             return _store_cadence(activity, samples, summary)
-    if activity.avg_cadence_spm and activity.sport == Sport.RUNNING:
+    if activity.avg_cadence_spm:
         spm = activity.avg_cadence_spm
         if technique.RUNNING_MIN_SPM <= spm <= technique.MAX_PLAUSIBLE_SPM:
             speed = (

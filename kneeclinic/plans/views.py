@@ -39,6 +39,8 @@ def _own_plan(request: AuthenticatedRequest, code: object) -> RunPlan:
 @require_GET
 def plan(request: AuthenticatedRequest) -> HttpResponse:
     current = queries.current_plan(request.user)
+    if current is not None and current.status == PlanStatus.ACTIVE:
+        services.link_runs(current)  # runs imported since the session was logged
     context: dict[str, object] = {
         "readiness": queries.latest_readiness(request.user),
         "view": queries.plan_view(current, request.user) if current else None,

@@ -237,6 +237,8 @@ def test_a_run_without_streams_falls_back_to_its_file_average(alice: User) -> No
     assert services.share_on_target(stored, 164) is None
     activity.avg_cadence_spm = 82.0  # strides left undoubled: not a running step rate
     assert services.analyse_run(activity, None) is None
+    activity.avg_cadence_spm, activity.sport = 164.0, "walking"
+    assert services.analyse_run(activity, samples_at(120.0)) is None
     assert RunCadence.objects.count() == 0
 
 

@@ -166,6 +166,25 @@ def test_a_second_session_before_the_morning_check_is_refused(
     assert PlanSession.objects.count() == 1
 
 
+def test_a_run_imported_after_the_session_is_linked_when_the_plan_is_shown(
+    alice_client: Client, alice: User
+) -> None:
+    plan = started_plan(alice)
+    session = services.log_session(plan, MONDAY, pain_during_nrs=0, pain_after_nrs=0)
+    Activity.objects.create(
+        runner=alice,
+        name="Morning walk/run",
+        sport="running",
+        start=datetime(2026, 3, 2, 7, 0, tzinfo=UTC),
+        elapsed_s=900,
+        distance_m=1650,
+    )
+    page = alice_client.get(reverse("plans:plan"))
+    session.refresh_from_db()
+    assert session.activity is not None
+    assert "Matched to your imported run “Morning walk/run”" in page.content.decode()
+
+
 def test_a_decided_session_cannot_be_decided_again(alice_client: Client, alice: User) -> None:
     plan = started_plan(alice)
     session = services.log_session(
@@ -296,6 +315,7 @@ def test_the_cadence_page_shows_runs_baseline_and_a_metronome(
     assert b'id="cadence-points"' in response.content
     assert b"172 to 180 steps/min" in response.content  # median 164: +5 % = 172.2, +10 % = 180.4
     assert b"% of running time" in response.content
+    assert b"Week of 2 Mar" in response.content and b"Week of 9 Mar" in response.content
 
 
 def test_setting_a_cadence_target(alice_client: Client, alice: User) -> None:
