@@ -9,7 +9,9 @@ TCX content, damaged FIT files, ZIP bombs and hostile member names, type confusi
 * ``accepted``: at least one activity comes out (e.g. a treadmill run without positions);
 * ``either``: a damaged file that may be partly readable; it must not crash or hang.
 
-Everything is generated here from code (nothing is downloaded), deterministically.
+Everything is generated here from code (nothing is downloaded), deterministically. The
+transport cases of the plan (101 files in one request, a body over the limit, a slow upload)
+are requests, not files: they belong to the web layer's tests.
 """
 
 from __future__ import annotations
