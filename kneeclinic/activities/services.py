@@ -106,9 +106,10 @@ def run_import(batch_id: int, progress: Progress | None = None) -> Import | None
         if batch.total_files is None:
             batch.total_files = count_files(batch)
             Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
+        seen: set[str] = set()
         with ParseSandbox() as box, _commit_without_fsync():  # one worker for the whole import
             for upload_index, upload in enumerate(batch.uploads):
-                _import_upload(batch, upload_index, upload, progress, box)
+                _import_upload(batch, upload_index, upload, progress, box, seen)
     except Exception as exc:
         log.exception("import %s stopped", batch.code)
         Import.objects.filter(pk=batch.pk).update(
@@ -182,6 +183,7 @@ def _import_upload(
     upload: dict[str, Any],
     progress: Progress | None,
     box: ParseSandbox,
+    seen: set[str],
 ) -> None:
     """Import the files of one upload not yet done, the worker reading ahead while we store."""
     done = set(
@@ -202,7 +204,7 @@ def _import_upload(
                 yield member.name, member.data
 
     def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
-        _commit(batch, upload_index, pending, parsed)
+        _commit(batch, upload_index, pending, parsed, seen)
         if progress is not None:
             batch.refresh_from_db()
             progress(batch)
@@ -270,7 +272,7 @@ def import_member(
             parsed = (parser or parse_file)(member.name, member.data)
         except ParseError as exc:
             parsed = exc
-    return _commit(batch, upload_index, pending, parsed)
+    return _commit(batch, upload_index, pending, parsed, set())
 
 
 def _commit(
@@ -278,16 +280,19 @@ def _commit(
     upload_index: int,
     pending: _Pending,
     parsed: list[domain.Activity] | ParseError | None,
+    seen: set[str],
 ) -> Outcome:
-    """Write one file's outcome, its activities and the import's counts in one transaction."""
+    """Write one file's outcome, its activities and the import's counts in one transaction.
+
+    ``seen`` holds the hashes of the files this run imported already (the worker reads ahead,
+    so a second copy may be parsed before the first is stored).
+    """
     member = pending.member
     outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
     if isinstance(parsed, ParseError):
         outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
     with transaction.atomic():
-        if outcome.status == ImportFile.Status.IMPORTED and _imported_before(
-            batch.runner, pending.sha256
-        ):
+        if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in seen:
             outcome = _ALREADY  # the same file earlier in this very import
         record = ImportFile.objects.create(
             batch=batch,
@@ -302,6 +307,7 @@ def _commit(
             assert member.data is not None  # noqa: S101 - parsed implies bytes
             stored = storage.store_bytes(member.data)
             outcome = _save(batch.runner, parsed, record, stored, member)
+            seen.add(pending.sha256)
             if outcome.status != ImportFile.Status.IMPORTED:
                 ImportFile.objects.filter(pk=record.pk).update(
                     status=outcome.status, error=outcome.error
