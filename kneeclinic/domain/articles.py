@@ -203,15 +203,21 @@ def _date(value: str, source: str) -> date:
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_LINE_MARKUP = re.compile(r"(^\s{0,3}#{1,6}\s+|^\s*[-*+]\s+|^\s*\d+\.\s+|^\s*>\s?|\|)", re.M)
+_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.*?)([.?!:]?)[ \t]*$", re.M)
+_LINE_MARKUP = re.compile(r"(^\s*[-*+]\s+|^\s*\d+\.\s+|^\s*>\s?|\|)", re.M)
 _INLINE_MARKUP = re.compile(r"[*_`]+")
 _SPACES = re.compile(r"[ \t]+")
 _RULE_CHARS = frozenset("-: ")  # what is left of horizontal rules and table separators
 
 
 def plain_text(markdown: str) -> str:
-    """The words of a Markdown body without its markup, for indexing and snippets."""
-    text = _IMAGE.sub(r"\1", markdown)
+    """The words of a Markdown body without its markup, for indexing and snippets.
+
+    Headings end with a full stop (unless they have their own punctuation), so a snippet
+    that runs from a heading into its paragraph still reads as two sentences.
+    """
+    text = _HEADING.sub(lambda m: m[1] + (m[2] or "."), markdown)
+    text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _LINE_MARKUP.sub(" ", text)
     text = _INLINE_MARKUP.sub("", text)

@@ -132,12 +132,12 @@ class TestParseArticle:
 class TestPlainText:
     def test_it_drops_markup_and_keeps_words(self) -> None:
         markdown = (
-            "# Heading\n\nSome **bold** and _italic_ text with [a link](article:x).\n\n"
+            "# Heading\n\n## Why?\n\nSome **bold** and _italic_ text with [a link](article:x).\n\n"
             "- one item\n1. first\n> quoted\n\n![A picture](static:a.svg)\n\n"
             "| a | b |\n|---|---|\n| c | d |\n\n---\n"
         )
         assert plain_text(markdown) == (
-            "Heading\nSome bold and italic text with a link.\none item\nfirst\nquoted\n"
+            "Heading.\nWhy?\nSome bold and italic text with a link.\none item\nfirst\nquoted\n"
             "A picture\na b\nc d"
         )
 
