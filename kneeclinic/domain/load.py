@@ -41,6 +41,8 @@ MAX_PLAUSIBLE_DISTANCE_M = 500_000.0
 OUTLIER_RATIO = 2.0
 RATIO_TOLERANCE = 1e-9  # so that exactly +10 % (11 km after 10 km) stays in the lower class
 RUNNING_SPORTS = frozenset({"running"})
+MAX_UTC_OFFSET_S = 18 * 3600
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class LoadError(ValueError):
@@ -114,8 +116,9 @@ WEEK_FACTOR = {PainLight.GREEN: 1.30, PainLight.AMBER: 1.00, PainLight.RED: 0.50
 class RunRecord:
     """One activity as load analysis needs it.
 
-    ``local_date`` is the day the run happened where it happened (from the device's UTC
-    offset); when it is ``None`` it is worked out in the runner's own time zone.
+    The day a run counts on is the day where it happened: ``local_date`` when given, else the
+    start shifted by the device's ``utc_offset_s`` when known, else the start in the runner's
+    own time zone.
     """
 
     code: str
@@ -126,13 +129,24 @@ class RunRecord:
     excluded: bool = False
     indoor: bool = False
     local_date: date | None = None
+    utc_offset_s: int | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() is None:
             raise LoadError(f"Run {self.code}: the start time has no time zone.")
-        for name, value in (("distance", self.distance_m), ("duration", self.duration_s)):
-            if not math.isfinite(value) or value < 0:
-                raise LoadError(f"Run {self.code}: the {name} must be zero or more ({value!r}).")
+        if self.utc_offset_s is not None and abs(self.utc_offset_s) > MAX_UTC_OFFSET_S:
+            raise LoadError(
+                f"Run {self.code}: a UTC offset of {self.utc_offset_s} s is impossible."
+            )
+        # "not 0 <= x < inf" also catches nan; written out because it runs for every record.
+        if not 0 <= self.distance_m < math.inf:
+            raise LoadError(
+                f"Run {self.code}: the distance must be zero or more ({self.distance_m!r})."
+            )
+        if not 0 <= self.duration_s < math.inf:
+            raise LoadError(
+                f"Run {self.code}: the duration must be zero or more ({self.duration_s!r})."
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +429,17 @@ def _resolve_zone(tz: tzinfo | str) -> tzinfo:
         raise LoadError(f"{tz!r} is not a time zone we know.") from error
 
 
+def _local_day(record: RunRecord, stamp: float, zone: tzinfo) -> date:
+    """The day the run counts on, where it happened (see :class:`RunRecord`)."""
+    if record.local_date is not None:
+        return record.local_date
+    if record.utc_offset_s is not None:
+        return date.fromordinal(
+            EPOCH_ORDINAL + int((stamp + record.utc_offset_s) // SECONDS_PER_DAY)
+        )
+    return record.start.astimezone(zone).date()
+
+
 def _status(record: RunRecord) -> RunStatus:
     if record.sport not in RUNNING_SPORTS:
         return RunStatus.NOT_RUNNING
@@ -682,10 +707,11 @@ def analyse(
     zone = _resolve_zone(tz)
     today = now.astimezone(zone).date()
     ordered = sorted(runs, key=lambda run: (run.start, run.code))
-    days = [run.local_date or run.start.astimezone(zone).date() for run in ordered]
+    stamps = [run.start.timestamp() for run in ordered]
+    days = [_local_day(run, stamp, zone) for run, stamp in zip(ordered, stamps, strict=True)]
     statuses = [_status(run) for run in ordered]
     counted = [i for i, status in enumerate(statuses) if status is RunStatus.COUNTED]
-    starts = np.array([ordered[i].start.timestamp() for i in counted], dtype=np.float64)
+    starts = np.array([stamps[i] for i in counted], dtype=np.float64)
     distance = np.array([ordered[i].distance_m for i in counted], dtype=np.float64)
     duration = np.array([ordered[i].duration_s for i in counted], dtype=np.float64)
     ords = np.array([days[i].toordinal() for i in counted], dtype=np.int64)

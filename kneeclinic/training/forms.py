@@ -10,7 +10,11 @@ from kneeclinic.domain.units import DistanceUnit, UnitError, parse_distance
 class PlanForm(forms.Form):
     """A planned run's distance, typed in the runner's unit (or with its own, e.g. "5 mi")."""
 
-    distance = forms.CharField(max_length=20, strip=True)
+    distance = forms.CharField(
+        max_length=20,
+        strip=True,
+        error_messages={"required": "Type the distance you plan to run."},
+    )
 
     def __init__(self, *args: Any, unit: DistanceUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

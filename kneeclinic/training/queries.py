@@ -11,13 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from typing import Any
 
+from django.db import connections
 from django.utils import timezone
 
 from kneeclinic.accounts.models import User
 from kneeclinic.activities.models import Activity
 from kneeclinic.domain import load
 from kneeclinic.domain.activity import SubSport
-from kneeclinic.domain.units import DistanceUnit
+from kneeclinic.domain.units import DistanceUnit, format_distance
 
 INDOOR = frozenset({SubSport.TREADMILL, SubSport.INDOOR, SubSport.VIRTUAL})
 RANGES = {"3m": ("3 months", 91), "1y": ("1 year", 365), "all": ("All", None)}
@@ -47,39 +48,62 @@ def unit_of(user: User) -> DistanceUnit:
     return DistanceUnit.MILES if user.units == DistanceUnit.MILES else DistanceUnit.KM
 
 
-def _local_date(start: datetime, utc_offset_s: int | None) -> date | None:
-    """The day the run happened where it happened, when the device recorded its offset."""
-    if utc_offset_s is None:
-        return None
-    return (start.astimezone(UTC) + timedelta(seconds=utc_offset_s)).date()
+RECORD_FIELDS = (
+    "pk",
+    "start",
+    "utc_offset_s",
+    "elapsed_s",
+    "moving_s",
+    "distance_m",
+    "sport",
+    "sub_sport",
+    "excluded_from_load",
+)
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A start time from the raw cursor: SQLite gives UTC text, PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _raw_rows(runner: User) -> list[tuple[Any, ...]]:
+    """The rows without Django's per-value converters, which cost more than the analysis."""
+    query = Activity.objects.filter(runner=runner).values_list(*RECORD_FIELDS)
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
 def run_records(runner: User) -> list[load.RunRecord]:
-    """Every activity of ``runner`` as a plain record for the load analysis (one query)."""
-    rows = Activity.objects.filter(runner=runner).values_list(
-        "code",
-        "start",
-        "utc_offset_s",
-        "elapsed_s",
-        "moving_s",
-        "distance_m",
-        "sport",
-        "sub_sport",
-        "excluded_from_load",
-    )
+    """Every activity of ``runner`` as a plain record for the load analysis (one query).
+
+    A record's ``code`` is the activity's primary key as text: reading the public UUID codes of
+    thousands of rows costs more than the whole analysis (see ``activity_codes``).
+    """
     return [
         load.RunRecord(
-            code=str(code),
-            start=start,
-            distance_m=distance_m or 0.0,
-            duration_s=moving_s if moving_s is not None else elapsed_s,
+            code=str(pk),
+            start=_aware(start),
+            distance_m=float(distance_m or 0.0),
+            duration_s=float(moving_s if moving_s is not None else elapsed_s),
             sport=sport,
-            excluded=excluded,
+            excluded=bool(excluded),
             indoor=sub_sport in INDOOR,
-            local_date=_local_date(start, offset),
+            utc_offset_s=offset,
         )
-        for code, start, offset, elapsed_s, moving_s, distance_m, sport, sub_sport, excluded in rows
+        for pk, start, offset, elapsed_s, moving_s, distance_m, sport, sub_sport, excluded in (
+            _raw_rows(runner)
+        )
     ]
+
+
+def activity_codes(runner: User) -> dict[str, str]:
+    """Each activity's public code by the record code that :func:`run_records` gives it."""
+    rows = Activity.objects.filter(runner=runner).values_list("pk", "code")
+    return {str(pk): str(code) for pk, code in rows}
 
 
 def pain_light(runner: User) -> load.PainLight:
@@ -104,9 +128,12 @@ def summary_for(runner: User, now: datetime | None = None) -> load.LoadSummary:
     )
 
 
-def spikes_by_code(runner: User) -> dict[str, load.RunLoad]:
-    """Each activity's place in the load analysis, by activity code (for run pages and imports)."""
-    return summary_for(runner).by_code()
+def spikes_by_activity(runner: User) -> dict[int, load.RunLoad]:
+    """Each activity's place in the load analysis (its spike, ratio and reference) by its pk.
+
+    For the run pages and the import summary: ``spikes_by_activity(runner)[activity.pk].spike``.
+    """
+    return {int(run.code): run for run in summary_for(runner).runs}
 
 
 # --- shaping for the page ------------------------------------------------------------------------
@@ -163,15 +190,12 @@ def chart_data(summary: load.LoadSummary, key: str) -> dict[str, Any]:
     unit = summary.unit
     start = range_start(summary, key)
     weeks = weeks_in_range(summary, start)
-    groups: dict[str, list[dict[str, object]]] = {}
+    groups: dict[str, list[list[float | None]]] = {}
     for run in runs_in_range(summary, start):
         spike = run.spike or load.SpikeClass.INSUFFICIENT_HISTORY
+        ratio = None if run.ratio is None else round(run.ratio, 2)
         groups.setdefault(spike.value, []).append(
-            {
-                "x": _ms(run.local_date),
-                "y": _in_unit(run.distance_m, unit),
-                "ratio": None if run.ratio is None else round(run.ratio, 2),
-            }
+            [_ms(run.local_date), _in_unit(run.distance_m, unit), ratio]
         )
     daily = summary.daily
     show_acwr = summary.history_days >= load.ACWR_MIN_HISTORY_DAYS and daily is not None
@@ -205,8 +229,12 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def as_json(summary: load.LoadSummary) -> dict[str, Any]:
-    """The summary as plain JSON data: metres and seconds, ratios unrounded."""
+def as_json(summary: load.LoadSummary, codes: dict[str, str] | None = None) -> dict[str, Any]:
+    """The summary as plain JSON data: metres and seconds, ratios unrounded.
+
+    ``codes`` maps record codes to the activities' public codes (see :func:`activity_codes`).
+    """
+    codes = codes or {}
     ratios = summary.acute_chronic
     return {
         "today": _iso(summary.today),
@@ -258,7 +286,7 @@ def as_json(summary: load.LoadSummary) -> dict[str, Any]:
         ],
         "runs": [
             {
-                "code": run.code,
+                "activity": codes.get(run.code, run.code),
                 "start": _iso(run.start),
                 "local_date": _iso(run.local_date),
                 "distance_m": run.distance_m,
@@ -272,6 +300,52 @@ def as_json(summary: load.LoadSummary) -> dict[str, Any]:
             for run in summary.runs
         ],
     }
+
+
+def _signed_percent(change: float | None) -> str:
+    if change is None:
+        return "\u2013"
+    percent = round(change * 100)
+    return f"+{percent} %" if percent > 0 else f"\u2212{-percent} %" if percent < 0 else "0 %"
+
+
+def week_rows(weeks: list[load.WeekTotal], unit: DistanceUnit) -> list[dict[str, object]]:
+    """The weekly chart's figures as table rows, newest first, already written out."""
+    return [
+        {
+            "period": f"{week.week_start.day} {week.week_start:%b %Y}",
+            "distance": format_distance(week.distance_m, unit),
+            "runs": week.runs,
+            "change": _signed_percent(week.progression),
+            "label": PROGRESSION_LABELS[week.progression_class],
+        }
+        for week in reversed(weeks)
+    ]
+
+
+def year_rows(summary: load.LoadSummary) -> list[dict[str, object]]:
+    """Yearly totals, newest first: a readable stand-in for ten years of weekly bars."""
+    totals: dict[int, list[float]] = {}
+    for week in summary.weeks:
+        total = totals.setdefault(week.week_start.year, [0.0, 0.0, 0.0])
+        total[0] += week.distance_m
+        total[1] += week.runs
+        total[2] = max(total[2], week.distance_m)
+    rows: list[dict[str, object]] = []
+    years = sorted(totals)
+    for i, year in enumerate(years):
+        distance, runs, best_week = totals[year]
+        before = totals[years[i - 1]][0] if i else 0.0
+        rows.append(
+            {
+                "period": str(year),
+                "distance": format_distance(distance, summary.unit),
+                "runs": int(runs),
+                "change": _signed_percent((distance - before) / before if before else None),
+                "label": f"Biggest week: {format_distance(best_week, summary.unit)}",
+            }
+        )
+    return rows[::-1]
 
 
 def page_context(summary: load.LoadSummary, key: str) -> dict[str, Any]:
@@ -290,10 +364,8 @@ def page_context(summary: load.LoadSummary, key: str) -> dict[str, Any]:
             for name, (label, _days) in RANGES.items()
         ],
         "chart": chart_data(summary, key),
-        "week_rows": [
-            {"week": week, "label": PROGRESSION_LABELS[week.progression_class]}
-            for week in reversed(weeks)
-        ],
+        "table_period": "Year" if key == "all" else "Week of",
+        "table_rows": year_rows(summary) if key == "all" else week_rows(weeks, summary.unit),
         "spike_rows": [
             {
                 "run": run,

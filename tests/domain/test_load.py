@@ -316,6 +316,20 @@ def test_a_run_abroad_counts_on_the_day_it_happened_there() -> None:
     assert in_new_york.by_code()["ny"].local_date == date(2026, 11, 15)
 
 
+def test_a_run_with_its_devices_utc_offset_counts_on_that_local_day() -> None:
+    start = datetime(2026, 11, 16, 3, 30, tzinfo=UTC)
+    west = RunRecord("ny", start, 10_000, 3_600, utc_offset_s=-5 * 3600)
+    east = RunRecord("tokyo", start, 10_000, 3_600, utc_offset_s=9 * 3600)
+    loads = analyse([west, east], now=NOW, tz=LONDON).by_code()
+    assert loads["ny"].local_date == date(2026, 11, 15)
+    assert loads["tokyo"].local_date == date(2026, 11, 16)
+
+
+def test_an_impossible_utc_offset_is_refused() -> None:
+    with pytest.raises(LoadError, match="impossible"):
+        RunRecord("x", NOW, 5_000, 1_800, utc_offset_s=20 * 3600)
+
+
 def test_weeks_follow_the_runners_clock_across_the_change_to_summer_time() -> None:
     # 23:30 UTC on Sunday 29 March 2026 is 00:30 on Monday 30th in London (BST).
     late = run("late", datetime(2026, 3, 29, 23, 30, tzinfo=UTC), 5)
@@ -616,7 +630,10 @@ def test_a_run_without_a_time_zone_is_refused() -> None:
         RunRecord("x", datetime(2026, 11, 1, 8), 5_000, 1_800)  # noqa: DTZ001
 
 
-@pytest.mark.parametrize(("distance_m", "duration_s"), [(-1.0, 60.0), (5.0, math.nan)])
+@pytest.mark.parametrize(
+    ("distance_m", "duration_s"),
+    [(-1.0, 60.0), (math.nan, 60.0), (math.inf, 60.0), (5.0, math.nan), (5.0, -1.0)],
+)
 def test_negative_or_missing_figures_are_refused(distance_m: float, duration_s: float) -> None:
     with pytest.raises(LoadError, match="must be zero or more"):
         RunRecord("x", NOW, distance_m, duration_s)

@@ -70,13 +70,17 @@ def test_activities_become_run_records_with_their_local_day(alice: User) -> None
     )
     add_run(alice, 1, 0, distance_m=None, excluded_from_load=True, sport="walking")
     records = {record.code: record for record in queries.run_records(alice)}
-    record = records[str(late.code)]
-    assert record.local_date == date(2026, 11, 15)
+    record = records[str(late.pk)]
+    assert record.utc_offset_s == -5 * 3600
     assert record.duration_s == 3_000  # elapsed time when there is no moving time
     assert record.indoor
-    other = next(r for code, r in records.items() if code != str(late.code))
+    other = next(r for code, r in records.items() if code != str(late.pk))
     assert (other.distance_m, other.excluded, other.sport) == (0.0, True, "walking")
-    assert other.local_date is None
+    assert other.utc_offset_s is None
+    # the run abroad counts on the Sunday where it happened
+    loads = queries.spikes_by_activity(alice)
+    assert loads[late.pk].local_date == date(2026, 11, 15)
+    assert queries.activity_codes(alice)[str(late.pk)] == str(late.code)
 
 
 def test_the_diary_light_feeds_the_guardrail(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,11 +102,11 @@ def test_the_diary_light_feeds_the_guardrail(alice: User, monkeypatch: pytest.Mo
     assert queries.pain_light(alice) is PainLight.GREEN
 
 
-def test_spikes_by_code_flags_the_runs_that_were_spikes(
+def test_spikes_by_activity_flags_the_runs_that_were_spikes(
     alice: User, alices_runs: list[Activity]
 ) -> None:
-    spikes = queries.spikes_by_code(alice)
-    first, long, short = (spikes[str(run.code)] for run in alices_runs)
+    spikes = queries.spikes_by_activity(alice)
+    first, long, short = (spikes[run.pk] for run in alices_runs)
     assert first.spike is SpikeClass.INSUFFICIENT_HISTORY
     assert long.spike is SpikeClass.INSUFFICIENT_HISTORY  # the 8 km run was 34 days earlier
     assert short.spike is SpikeClass.REFERENCE
@@ -177,10 +181,10 @@ def test_the_chart_data_groups_runs_by_spike_class(alice: User) -> None:
     summary = queries.summary_for(alice)
     data = queries.chart_data(summary, "3m")
     moderate = next(group for group in data["runs"] if group["cls"] == "moderate")
-    assert moderate["points"] == [{"x": queries._ms(spike.start.date()), "y": 12.0, "ratio": 1.5}]
+    assert moderate["points"] == [[queries._ms(spike.start.date()), 12.0, 1.5]]
     assert moderate["label"] == "Moderate spike (30 to 100 % longer)"
     context = queries.page_context(summary, "3m")
-    assert [row["run"].code for row in context["spike_rows"]] == [str(spike.code)]
+    assert [row["run"].code for row in context["spike_rows"]] == [str(spike.pk)]
     assert len(context["spike_notes"]) == 1
 
 
@@ -297,6 +301,7 @@ def test_the_load_command_gives_json_with_per_run_spikes(
     call_command("load", "--user", "alice@example.com", "--json", stdout=out)
     data = json.loads(out.getvalue())
     last = data["runs"][-1]
+    assert last["activity"] == str(Activity.objects.order_by("start").last().code)  # type: ignore[union-attr]
     assert last["spike"] == "moderate"
     assert last["ratio"] == pytest.approx(1.5)
     assert last["reference_m"] == 14_200
@@ -309,3 +314,26 @@ def test_the_load_command_gives_json_with_per_run_spikes(
 def test_the_load_command_refuses_an_unknown_user(db: None) -> None:
     with pytest.raises(CommandError, match="No user with the email"):
         call_command("load", "--user", "nobody@example.com")
+
+
+def test_the_table_beside_the_charts_holds_weeks_or_years(alice: User) -> None:
+    add_run(alice, 400, 10)
+    add_run(alice, 20, 8)
+    add_run(alice, 3, 5)
+    summary = queries.summary_for(alice)
+    weeks = queries.page_context(summary, "3m")["table_rows"]
+    assert weeks[0] == {
+        "period": "23 Nov 2026",
+        "distance": "5.0 km",
+        "runs": 1,
+        "change": "\u2013",
+        "label": "No earlier week to compare",
+    }
+    assert (weeks[3]["period"], weeks[3]["distance"]) == ("2 Nov 2026", "8.0 km")
+    assert (weeks[2]["distance"], weeks[2]["change"]) == ("0.0 km", "\u2212100 %")
+    years = queries.page_context(summary, "all")["table_rows"]
+    assert [row["period"] for row in years] == ["2026", "2025"]
+    assert years[0]["distance"] == "13.0 km"
+    assert years[0]["change"] == "+30 %"
+    assert years[0]["label"] == "Biggest week: 8.0 km"
+    assert years[1]["change"] == "\u2013"

@@ -37,12 +37,24 @@
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
 
+  var DAY_MS = 86400000;
+  // Evenly spaced whole days from the first to the last: fewer on a phone so labels never overlap.
+  function dayTicks(axis) {
+    var count = axis.chart.width < 500 ? 3 : 6;
+    var span = data.end - data.start;
+    var ticks = [];
+    for (var i = 0; i <= count; i += 1) {
+      ticks.push({ value: data.start + Math.round((span * i) / count / DAY_MS) * DAY_MS });
+    }
+    axis.ticks = ticks;
+  }
   function timeAxis() {
     return {
       type: "linear",
       min: data.start,
       max: data.end,
-      ticks: { maxTicksLimit: 6, callback: day, color: muted },
+      afterBuildTicks: dayTicks,
+      ticks: { callback: day, color: muted, maxRotation: 0 },
       grid: { display: false },
     };
   }
@@ -90,7 +102,7 @@
       datasets.push({
         type: "scatter",
         label: group.label,
-        data: group.points,
+        data: group.points.map(function (p) { return { x: p[0], y: p[1], ratio: p[2] }; }),
         pointStyle: look.shape,
         pointRadius: look.size,
         pointHoverRadius: look.size + 2,
