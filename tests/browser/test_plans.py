@@ -85,7 +85,9 @@ def test_the_interval_timer_counts_down_and_switches_on_its_own(page: Any, serve
     check_accessibility(page)
     timer = page.locator("[data-interval-timer]")
     assert timer.locator("[data-timer-remaining]").inner_text() == "2:00"
+    assert page.get_by_role("button", name="Pause").is_hidden()
     page.get_by_role("button", name="Start").click()
+    assert page.get_by_role("button", name="Start").is_hidden()
     page.wait_for_timeout(1300)
     assert timer.get_attribute("data-phase") == "run"
     assert timer.locator("[data-timer-remaining]").inner_text() in {"1:59", "1:58"}
