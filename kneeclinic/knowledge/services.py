@@ -72,9 +72,14 @@ def reindex() -> int:
 # --- Suggestions ------------------------------------------------------------------------------
 
 
-def sender_hash(address: str | None) -> str:
-    """A salted hash of a client address: enough to throttle, useless to identify anyone."""
-    salted = f"{settings.SECRET_KEY}:{address or 'unknown'}".encode()
+def sender_hash(address: str | None, user: User | None = None) -> str:
+    """A salted hash of who sent something: enough to throttle, useless to identify anyone.
+
+    Signed-in people are counted by account (so many people behind one address are not
+    throttled together); everyone else by their address.
+    """
+    sender = f"user:{user.pk}" if user is not None and user.is_authenticated else address
+    salted = f"{settings.SECRET_KEY}:{sender or 'unknown'}".encode()
     return hashlib.sha256(salted).hexdigest()
 
 
@@ -92,7 +97,7 @@ def _check_throttle(
 def suggest_topic(
     *, text: str, address: str | None, user: User | None, from_article: str = ""
 ) -> TopicSuggestion:
-    who = sender_hash(address)
+    who = sender_hash(address, user)
     _check_throttle(TopicSuggestion, who, SUGGESTIONS_PER_HOUR)
     slug = from_article if from_article in library.articles_by_slug() else ""
     return TopicSuggestion.objects.create(
@@ -181,7 +186,7 @@ def request_assessment(
     address: str | None,
     user: User | None,
 ) -> AssessmentRequest:
-    who = sender_hash(address)
+    who = sender_hash(address, user)
     _check_throttle(AssessmentRequest, who, REQUESTS_PER_HOUR)
     return AssessmentRequest.objects.create(
         clinic=clinic,

@@ -137,6 +137,14 @@ class TestSuggestTopic:
         other = client.post(SUGGEST, {"text": "From elsewhere"}, REMOTE_ADDR="10.0.0.9")
         assert other.status_code == 302
 
+    def test_signed_in_readers_are_throttled_by_account_not_address(
+        self, client: Client, alice: User, bob: User
+    ) -> None:
+        for number in range(services.SUGGESTIONS_PER_HOUR):
+            client.post(SUGGEST, {"text": f"Anonymous topic {number}"})
+        client.force_login(alice)
+        assert client.post(SUGGEST, {"text": "Alice's topic"}).status_code == 302
+
     def test_a_suggestion_from_an_unknown_article_is_kept_without_it(self, client: Client) -> None:
         client.post(SUGGEST, {"text": "Something else", "from_article": "made-up"})
         assert TopicSuggestion.objects.get().from_article == ""
