@@ -432,3 +432,27 @@ def test_another_runners_shoes_are_not_found(client: Client, alice: User, charli
     assert client.post(reverse("plans:delete-shoe", args=[shoe.code])).status_code == 404
     response = client.post(reverse("plans:assign-shoe", args=[activity.code]), {"shoe": ""})
     assert response.status_code == 404
+
+
+def test_the_physio_review_card_signs_off_a_waiting_plan(
+    client: Client, alice: User, bob: User, charlie: User
+) -> None:
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from kneeclinic.plans.clinic import review_card
+
+    plan = started_plan(alice, needs_signoff_before_start=True)
+    assert review_card(charlie, alice) is None
+    assert review_card(alice, alice) is None
+    card = review_card(bob, alice)
+    assert card is not None
+    request = RequestFactory().get("/clinic/runner/")
+    request.user = bob
+    html = render_to_string(card.template, {"card": card.context}, request=request)
+    assert "Waiting for your review" in html
+    assert reverse("plans:sign-off-plan", args=[plan.code]) in html
+    client.force_login(bob)
+    client.post(reverse("plans:sign-off-plan", args=[plan.code]), {"next": "/clinic/runner/"})
+    plan.refresh_from_db()
+    assert plan.waiting_for() is None
