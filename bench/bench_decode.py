@@ -1,9 +1,13 @@
-"""Compare FIT decoders on a folder of FIT files: MB/s, records/s and peak memory.
+"""FIT decoding and the whole import, on a generated ten-year Garmin export.
 
-Run with ``python bench/bench_decode.py FOLDER [--fitdecode-sample 150]``. Each decoder runs in
-its own child process (so peak memory is its own) over the same files, already read into
-memory. fitdecode is slow, so by default it decodes a sample of the files and its rates are
-computed on that sample. Prints a Markdown table.
+``python bench/bench_decode.py`` (as ``make bench`` runs it) writes the history once under
+./bench-data (about 2,200 FIT files, 1-second records, in a Garmin Connect style ZIP), then
+measures in one run: (a) the bare decode of every file with each decoder, (b) our end-to-end
+``kneeclinic import`` of the ZIP into a fresh SQLite database, and (c) the Runs list and a run
+page with that history loaded. ``python bench/bench_decode.py FOLDER`` only compares decoders on
+a folder of FIT files. Each decoder runs in its own child process (so peak memory is its own)
+over the same files, already in memory; fitdecode is slow, so it decodes an even sample of the
+files and its time for all of them is extrapolated from that sample. Prints Markdown.
 """
 
 from __future__ import annotations
@@ -112,20 +116,28 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
-    if args.folder is None:
-        parser.error("give a folder of FIT files")
-    paths = files_in(args.folder)
-    if not paths:
-        parser.error(f"no FIT files under {args.folder}")
+    if args.folder is not None:
+        paths = files_in(args.folder)
+        if not paths:
+            parser.error(f"no FIT files under {args.folder}")
+        compare_decoders(paths, args.fitdecode_sample)
+        return
+    from bench.import_history import whole_run  # the full benchmark of make bench
+
+    whole_run(args.fitdecode_sample)
+
+
+def compare_decoders(paths: list[Path], fitdecode_sample: int) -> dict[str, dict[str, float]]:
+    """Print the decoder table; return each decoder's figures (seconds scaled to all files)."""
     rows = []
     for decoder in DECODERS:
         chosen = paths
-        if decoder == "fitdecode" and 0 < args.fitdecode_sample < len(paths):
-            step = len(paths) / args.fitdecode_sample
-            chosen = [paths[int(i * step)] for i in range(args.fitdecode_sample)]
+        if decoder == "fitdecode" and 0 < fitdecode_sample < len(paths):
+            step = len(paths) / fitdecode_sample
+            chosen = [paths[int(i * step)] for i in range(fitdecode_sample)]
         rows.append((decoder, run_child(decoder, chosen)))
     fastest = max(r["bytes"] / r["seconds"] for _, r in rows)
-    print(f"{len(paths)} FIT files, {sum(p.stat().st_size for p in paths) / 1e6:.1f} MB\n")
+    print(f"{len(paths)} FIT files, {sum(p.stat().st_size for p in paths) / 1e6:.1f} MB.\n")
     print(
         "| decoder | files | failed | MB/s | records/s | peak RSS (MB) | time for all files (s) |"
     )
@@ -138,7 +150,11 @@ def main() -> None:
             f"| {r['records'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} "
             f"| {total_bytes / rate:.1f}{' (est.)' if r['files'] < len(paths) else ''} |"
         )
-    print(f"\nFastest bare decode: {fastest / 1e6:.1f} MB/s")
+    print(f"\nFastest bare decode: {fastest / 1e6:.1f} MB/s.")
+    return {
+        decoder: {**r, "all_seconds": total_bytes / (r["bytes"] / r["seconds"])}
+        for decoder, r in rows
+    }
 
 
 if __name__ == "__main__":
