@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from kneeclinic import __version__
+from kneeclinic.api.common import ErrorOut
 from kneeclinic.core import health, tokens
 from kneeclinic.core.models import ApiToken
 
@@ -112,7 +113,7 @@ class HealthOut(Schema):
     version: str
 
 
-@api.get("/health", response=HealthOut, auth=None, tags=["operations"])
+@api.get("/health", response={200: HealthOut, 429: ErrorOut}, auth=None, tags=["operations"])
 def api_health(request: HttpRequest) -> HealthOut:
     return HealthOut(
         database=health.database_status(), worker=health.worker_status(), version=__version__

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.api.common import answers
 from kneeclinic.clinic import caseload
 
 router = Router(tags=["clinic"])
@@ -27,7 +28,9 @@ class CaseloadRow(Schema):
 
 
 @router.get(
-    "/caseload", response=list[CaseloadRow], summary="Your linked runners, most in need first"
+    "/caseload",
+    response=answers(list[CaseloadRow]),
+    summary="Your linked runners, most in need first",
 )
 def get_caseload(request: AuthenticatedRequest) -> list[CaseloadRow]:
     if not request.user.is_clinician:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import User
@@ -19,12 +21,47 @@ MAX_LIMIT = 200
 MAX_OFFSET = 100_000
 
 
+class BodyIn(BaseModel):
+    """Request bodies: a JSON object with known fields only (ninja's Schema accepts any value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+ERROR_STATUSES = (400, 401, 403, 404, 413, 422, 429)
+
+
+def answers(ok: Any, status: int = 200) -> dict[int, Any]:
+    """An operation's documented responses: its success and the common error body."""
+    return {status: ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic would otherwise read "0" as 1 January 1970."""
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        raise ValueError("use a date as YYYY-MM-DD")
+    return value
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
 class ListParams(Schema):
     runner: UUID | None = None
-    since: date | None = None
-    until: date | None = None
-    limit: int = 50
-    offset: int = 0
+    since: Day | None = None
+    until: Day | None = None
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 def runner_for(request: AuthenticatedRequest, code: UUID | None) -> User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -9,11 +10,20 @@ from uuid import UUID
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
+from pydantic import Field, StrictInt
 
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.api.common import ListParams, audit, between, own_data, runner_for, window
+from kneeclinic.api.common import (
+    BodyIn,
+    ListParams,
+    answers,
+    audit,
+    between,
+    own_data,
+    runner_for,
+    window,
+)
 from kneeclinic.symptoms.models import (
     MEASURE_CHOICES,
     WHEN_CHOICES,
@@ -24,8 +34,8 @@ from kneeclinic.symptoms.models import (
 )
 
 router = Router(tags=["diary"])
-WHENS = {value for value, _ in WHEN_CHOICES}
-MEASURES = {value for value, _ in MEASURE_CHOICES}
+When = enum.StrEnum("When", {value: value for value, _ in WHEN_CHOICES})  # type: ignore[misc]
+Measure = enum.StrEnum("Measure", {value: value for value, _ in MEASURE_CHOICES})  # type: ignore[misc]
 
 
 class PainOut(Schema):
@@ -39,12 +49,12 @@ class PainOut(Schema):
     zone: str
 
 
-class PainIn(Schema):
-    pain_nrs: int
-    when: str
+class PainIn(BodyIn):
+    pain_nrs: StrictInt = Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")
+    when: When
     at: datetime | None = None
     knee: Literal["", "left", "right", "both"] = ""
-    note: str = ""
+    note: str = Field(default="", max_length=500)
 
 
 class PainList(Schema):
@@ -60,11 +70,11 @@ class SelfHelpOut(Schema):
     note: str
 
 
-class SelfHelpIn(Schema):
-    measure: str
+class SelfHelpIn(BodyIn):
+    measure: Measure
     at: datetime | None = None
-    minutes: int | None = None
-    note: str = ""
+    minutes: StrictInt | None = Field(default=None, ge=1, le=24 * 60)
+    note: str = Field(default="", max_length=500)
 
 
 class SelfHelpList(Schema):
@@ -88,7 +98,7 @@ class CheckerOut(Schema):
     answers: dict[str, object]
 
 
-@router.get("/pain", response=PainList, summary="Pain entries, newest first")
+@router.get("/pain", response=answers(PainList), summary="Pain entries, newest first")
 def list_pain(request: AuthenticatedRequest, params: Query[ListParams]) -> PainList:
     runner = runner_for(request, params.runner)
     rows = between(PainEntry.objects.filter(runner=runner), "at", params, runner)
@@ -97,24 +107,20 @@ def list_pain(request: AuthenticatedRequest, params: Query[ListParams]) -> PainL
     return PainList(count=count, items=[PainOut.from_orm(row) for row in items])
 
 
-@router.post("/pain", response={201: PainOut}, summary="Record a pain score (0-10)")
+@router.post("/pain", response=answers(PainOut, 201), summary="Record a pain score (0-10)")
 def add_pain(request: AuthenticatedRequest, payload: PainIn) -> Status[PainEntry]:
-    if not 0 <= payload.pain_nrs <= 10:
-        raise HttpError(422, "pain_nrs is a score from 0 (no pain) to 10 (worst imaginable).")
-    if payload.when not in WHENS:
-        raise HttpError(422, f"when must be one of: {', '.join(sorted(WHENS))}.")
     entry = PainEntry.objects.create(
         runner=request.user,
         pain_nrs=payload.pain_nrs,
-        when=payload.when,
+        when=str(payload.when),
         at=payload.at or timezone.now(),
         knee=payload.knee,
-        note=payload.note[:500],
+        note=payload.note,
     )
     return Status(201, entry)
 
 
-@router.delete("/pain/{code}", response={204: None}, summary="Delete a pain entry")
+@router.delete("/pain/{code}", response=answers(None, 204), summary="Delete a pain entry")
 def delete_pain(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     entry = get_object_or_404(PainEntry.objects.filter(visible_to(request.user)), code=code)
     own_data(request, entry.runner)
@@ -122,7 +128,7 @@ def delete_pain(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/self-help", response=SelfHelpList, summary="Self-help measures used")
+@router.get("/self-help", response=answers(SelfHelpList), summary="Self-help measures used")
 def list_self_help(request: AuthenticatedRequest, params: Query[ListParams]) -> SelfHelpList:
     runner = runner_for(request, params.runner)
     rows = between(SelfHelpLog.objects.filter(runner=runner), "at", params, runner)
@@ -131,30 +137,28 @@ def list_self_help(request: AuthenticatedRequest, params: Query[ListParams]) -> 
     return SelfHelpList(count=count, items=[SelfHelpOut.from_orm(row) for row in items])
 
 
-@router.post("/self-help", response={201: SelfHelpOut}, summary="Log a self-help measure")
+@router.post("/self-help", response=answers(SelfHelpOut, 201), summary="Log a self-help measure")
 def add_self_help(request: AuthenticatedRequest, payload: SelfHelpIn) -> Status[SelfHelpLog]:
-    if payload.measure not in MEASURES:
-        raise HttpError(422, f"measure must be one of: {', '.join(sorted(MEASURES))}.")
-    if payload.minutes is not None and not 0 < payload.minutes <= 24 * 60:
-        raise HttpError(422, "minutes must be between 1 and 1440.")
     log = SelfHelpLog.objects.create(
         runner=request.user,
-        measure=payload.measure,
+        measure=str(payload.measure),
         at=payload.at or timezone.now(),
         minutes=payload.minutes,
-        note=payload.note[:500],
+        note=payload.note,
     )
     return Status(201, log)
 
 
-@router.get("/kujala", response=list[KujalaOut], summary="Kujala (AKPS) scores, newest first")
+@router.get(
+    "/kujala", response=answers(list[KujalaOut]), summary="Kujala (AKPS) scores, newest first"
+)
 def list_kujala(request: AuthenticatedRequest, runner: UUID | None = None) -> list[AkpsResponse]:
     person = runner_for(request, runner)
     audit(request, person, "list", "akps_response")
     return list(AkpsResponse.objects.filter(runner=person)[:200])
 
 
-@router.get("/checker", response=list[CheckerOut], summary="Symptom-checker results")
+@router.get("/checker", response=answers(list[CheckerOut]), summary="Symptom-checker results")
 def list_checker(request: AuthenticatedRequest, runner: UUID | None = None) -> list[CheckerRun]:
     person = runner_for(request, runner)
     audit(request, person, "list", "checker_run")

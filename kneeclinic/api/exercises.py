@@ -8,7 +8,7 @@ from uuid import UUID
 from ninja import Query, Router, Schema
 
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.api.common import ListParams, audit, between, runner_for, window
+from kneeclinic.api.common import ListParams, answers, audit, between, runner_for, window
 from kneeclinic.exercises.models import ExerciseSession, Programme
 
 router = Router(tags=["exercises"])
@@ -64,14 +64,14 @@ class SessionList(Schema):
     items: list[SessionOut]
 
 
-@router.get("/programmes", response=list[ProgrammeOut], summary="Exercise programmes")
+@router.get("/programmes", response=answers(list[ProgrammeOut]), summary="Exercise programmes")
 def list_programmes(request: AuthenticatedRequest, runner: UUID | None = None) -> list[Programme]:
     person = runner_for(request, runner)
     audit(request, person, "list", "programme")
     return list(Programme.objects.filter(runner=person).prefetch_related("items"))
 
 
-@router.get("/sessions", response=SessionList, summary="Exercise sessions, newest first")
+@router.get("/sessions", response=answers(SessionList), summary="Exercise sessions, newest first")
 def list_sessions(request: AuthenticatedRequest, params: Query[ListParams]) -> SessionList:
     person = runner_for(request, params.runner)
     rows = ExerciseSession.objects.filter(runner=person).prefetch_related("logs")

@@ -10,14 +10,18 @@ from ninja import Router
 
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities.models import Activity
-from kneeclinic.api.common import audit, runner_for
+from kneeclinic.api.common import answers, audit, runner_for
 from kneeclinic.domain import fhir, triage_fhir
 from kneeclinic.symptoms.models import AkpsResponse, CheckerRun, PainEntry
 
 router = Router(tags=["FHIR"])
 
 
-@router.get("/Patient/{code}/$everything", summary="The runner's record as a FHIR R4 Bundle")
+@router.get(
+    "/Patient/{code}/$everything",
+    response=answers(dict[str, Any]),
+    summary="The runner's record as a FHIR R4 Bundle",
+)
 def everything(request: AuthenticatedRequest, code: UUID) -> dict[str, Any]:
     runner = runner_for(request, code)
     audit(request, runner, "export", "fhir_bundle")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import zoneinfo
 from typing import Literal
 from uuid import UUID
 
 from ninja import Router, Schema
-from pydantic import field_validator
+from pydantic import Field
 
 from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.api.common import BodyIn, answers
 
 router = Router(tags=["account"])
 
@@ -25,7 +27,7 @@ class MeOut(Schema):
     sore_knee: str
 
 
-@router.get("", response=MeOut, summary="Who am I")
+@router.get("", response=answers(MeOut), summary="Who am I")
 def me(request: AuthenticatedRequest) -> MeOut:
     user = request.user
     return MeOut(
@@ -40,29 +42,28 @@ def me(request: AuthenticatedRequest) -> MeOut:
     )
 
 
-class MePatch(Schema):
-    name: str | None = None
+# Every IANA time zone name, so that the OpenAPI document lists exactly what is accepted.
+TimeZoneName = enum.StrEnum(  # type: ignore[misc]
+    "TimeZoneName", {name: name for name in sorted(zoneinfo.available_timezones())}
+)
+
+
+class MePatch(BodyIn):
+    name: str | None = Field(default=None, max_length=150)
     units: Literal["km", "mi"] | None = None
-    time_zone: str | None = None
+    time_zone: TimeZoneName | None = None
     date_style: Literal["dmy", "iso", "mdy"] | None = None
     sore_knee: Literal["", "left", "right", "both"] | None = None
 
-    @field_validator("time_zone")
-    @classmethod
-    def known_time_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in zoneinfo.available_timezones():
-            raise ValueError(f"{value!r} is not a time zone name such as Europe/London")
-        return value
 
-
-@router.patch("", response=MeOut, summary="Change my preferences")
+@router.patch("", response=answers(MeOut), summary="Change my preferences")
 def update_me(request: AuthenticatedRequest, payload: MePatch) -> MeOut:
     user = request.user
     changed = []
     for field in ("name", "units", "time_zone", "date_style", "sore_knee"):
         value = getattr(payload, field)
         if value is not None:
-            setattr(user, field, value)
+            setattr(user, field, str(value))
             changed.append(field)
     if changed:
         user.save(update_fields=changed)

@@ -8,7 +8,7 @@ from uuid import UUID
 from ninja import Router, Schema
 
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.api.common import audit, runner_for
+from kneeclinic.api.common import answers, audit, runner_for
 from kneeclinic.plans.models import RunPlan, Shoe
 
 router = Router(tags=["back to running"])
@@ -48,14 +48,14 @@ class ShoeOut(Schema):
     retired: bool
 
 
-@router.get("", response=list[PlanOut], summary="Return-to-run plans with their sessions")
+@router.get("", response=answers(list[PlanOut]), summary="Return-to-run plans with their sessions")
 def list_plans(request: AuthenticatedRequest, runner: UUID | None = None) -> list[RunPlan]:
     person = runner_for(request, runner)
     audit(request, person, "list", "run_plan")
     return list(RunPlan.objects.filter(runner=person).prefetch_related("sessions"))
 
 
-@router.get("/shoes", response=list[ShoeOut], summary="Shoes")
+@router.get("/shoes", response=answers(list[ShoeOut]), summary="Shoes")
 def list_shoes(request: AuthenticatedRequest, runner: UUID | None = None) -> list[Shoe]:
     person = runner_for(request, runner)
     audit(request, person, "list", "shoe")

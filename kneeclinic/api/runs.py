@@ -13,14 +13,26 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import Field, StrictBool, StrictFloat
 
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities import queries, services
 from kneeclinic.activities.models import Activity, Import
-from kneeclinic.api.common import ListParams, audit, between, own_data, runner_for, window
+from kneeclinic.api.common import (
+    BodyIn,
+    ListParams,
+    answers,
+    audit,
+    between,
+    own_data,
+    runner_for,
+    window,
+)
 
 router = Router(tags=["runs"])
+MAX_DISTANCE_M = 1_000_000  # 1,000 km: beyond any run by hand
+MAX_DURATION_S = 7 * 24 * 3600
 SportName = Literal["running", "walking", "hiking", "cycling", "swimming", "other"]
 
 
@@ -67,20 +79,20 @@ class RunFilters(ListParams):
     search: str = ""
 
 
-class RunPatch(Schema):
-    name: str | None = None
+class RunPatch(BodyIn):
+    name: str | None = Field(default=None, max_length=200)
     sport: SportName | None = None
-    excluded_from_load: bool | None = None
-    how_it_felt: str | None = None
+    excluded_from_load: StrictBool | None = None
+    how_it_felt: str | None = Field(default=None, max_length=200)
 
 
-class RunIn(Schema):
+class RunIn(BodyIn):
     start: datetime
-    distance_m: float
-    duration_s: float
+    distance_m: StrictFloat = Field(ge=0, le=MAX_DISTANCE_M)
+    duration_s: StrictFloat = Field(gt=0, le=MAX_DURATION_S)
     sport: SportName = "running"
-    name: str = ""
-    how_it_felt: str = ""
+    name: str = Field(default="", max_length=200)
+    how_it_felt: str = Field(default="", max_length=200)
 
 
 class ImportOut(Schema):
@@ -113,7 +125,7 @@ def _run(request: AuthenticatedRequest, code: UUID) -> Activity:
     return run
 
 
-@router.get("", response=RunList, summary="List runs, newest first")
+@router.get("", response=answers(RunList), summary="List runs, newest first")
 def list_runs(request: AuthenticatedRequest, filters: Query[RunFilters]) -> RunList:
     runner = runner_for(request, filters.runner)
     rows = Activity.objects.filter(runner=runner).order_by("-start")
@@ -126,10 +138,8 @@ def list_runs(request: AuthenticatedRequest, filters: Query[RunFilters]) -> RunL
     return RunList(count=count, items=[RunOut.from_orm(r) for r in items])
 
 
-@router.post("", response={201: RunOut}, summary="Enter a run by hand")
+@router.post("", response=answers(RunOut, 201), summary="Enter a run by hand")
 def create_run(request: AuthenticatedRequest, payload: RunIn) -> Status[Activity]:
-    if payload.distance_m < 0 or payload.duration_s <= 0:
-        raise HttpError(422, "Distance must be zero or more and the duration more than zero.")
     run = services.create_manual_run(
         request.user,
         start=payload.start,
@@ -142,7 +152,7 @@ def create_run(request: AuthenticatedRequest, payload: RunIn) -> Status[Activity
     return Status(201, run)
 
 
-@router.get("/{code}", response=RunDetail, summary="One run, with its streams on request")
+@router.get("/{code}", response=answers(RunDetail), summary="One run, with its streams on request")
 def get_run(request: AuthenticatedRequest, code: UUID, streams: bool = False) -> RunDetail:
     run = _run(request, code)
     audit(request, run.runner, "view", "activity", run.code)
@@ -159,19 +169,17 @@ def get_run(request: AuthenticatedRequest, code: UUID, streams: bool = False) ->
     return detail
 
 
-@router.patch("/{code}", response=RunOut, summary="Change a run's name, sport or load setting")
+@router.patch(
+    "/{code}", response=answers(RunOut), summary="Change a run's name, sport or load setting"
+)
 def update_run(request: AuthenticatedRequest, code: UUID, payload: RunPatch) -> Activity:
     run = _run(request, code)
     own_data(request, run.runner)
     fields = {k: v for k, v in payload.model_dump().items() if v is not None}
-    if "name" in fields:
-        fields["name"] = str(fields["name"])[: services.MAX_NAME_CHARS]
-    if "how_it_felt" in fields:
-        fields["how_it_felt"] = str(fields["how_it_felt"])[:200]
     return services.update_activity(run, **fields) if fields else run
 
 
-@router.delete("/{code}", response={204: None}, summary="Delete a run")
+@router.delete("/{code}", response=answers(None, 204), summary="Delete a run")
 def delete_run(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     run = _run(request, code)
     own_data(request, run.runner)
@@ -179,7 +187,9 @@ def delete_run(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     return Status(204, None)
 
 
-@router.post("/imports", response={202: ImportOut}, summary="Upload activity files or an export")
+@router.post(
+    "/imports", response=answers(ImportOut, 202), summary="Upload activity files or an export"
+)
 def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> Status[Import]:
     if not files:
         raise HttpError(422, "Send at least one file in the 'files' field.")
@@ -191,7 +201,9 @@ def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> St
     return Status(202, batch)
 
 
-@router.get("/imports/{code}", response=ImportDetail, summary="An import's progress and report")
+@router.get(
+    "/imports/{code}", response=answers(ImportDetail), summary="An import's progress and report"
+)
 def get_import(request: AuthenticatedRequest, code: UUID) -> ImportDetail:
     batch = get_object_or_404(Import.objects.filter(visible_to(request.user)), code=code)
     report = queries.import_report(batch)

@@ -1,0 +1,43 @@
+"""schemathesis against the served OpenAPI document: no server errors, responses match the schema.
+
+A short run in the suite (a few examples per operation); `make soak` runs it long.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from kneeclinic.accounts.models import User
+from kneeclinic.core import tokens
+
+EXAMPLES = int(os.environ.get("KNEECLINIC_SCHEMATHESIS_EXAMPLES", "8"))
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def write_token(db: None) -> str:
+    from django.utils import timezone
+
+    from kneeclinic.activities.models import Activity
+
+    runner = User.objects.create_user("fuzz@example.com", "correct horse battery staple")
+    Activity.objects.create(runner=runner, name="Seed", start=timezone.now(), elapsed_s=60)
+    return tokens.create_token(runner, "schemathesis", scope="write")[1]
+
+
+@schema.exclude(path_regex=r"/imports$").parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@pytest.mark.django_db
+def test_every_operation_answers_within_its_schema(case: Any, write_token: str) -> None:
+    case.call_and_validate(headers={"Authorization": f"Bearer {write_token}"})
