@@ -146,6 +146,8 @@ def log_session(
         raise PlanError("This plan is waiting for your physiotherapist's review.")
     if pending_session(plan) is not None:
         raise PlanError("First tell us how the knee felt the morning after your last session.")
+    if on > timezone.localtime(timezone.now(), _runner_zone(plan.runner)).date():
+        raise PlanError("A session can only be logged once it has happened, not for a later day.")
     # Validate the numbers through the domain before writing anything.
     rtr.SessionPain(pain_during_nrs, pain_after_nrs, pain_next_morning_nrs or 0, 0)
     session = PlanSession.objects.create(

@@ -41,8 +41,14 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
     current = queries.current_plan(request.user)
     if current is not None and current.status == PlanStatus.ACTIVE:
         services.link_runs(current)  # runs imported since the session was logged
+    readiness = queries.latest_readiness(request.user)
     context: dict[str, object] = {
-        "readiness": queries.latest_readiness(request.user),
+        "readiness": readiness,
+        "work_on": (
+            queries.exercise_links(readiness.result().work_on)
+            if readiness is not None and not readiness.passed
+            else []
+        ),
         "view": queries.plan_view(current, request.user) if current else None,
         "today": queries.today_for(request.user),
         "session_form": forms.SessionForm(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+import time_machine
 
 from kneeclinic.activities.models import Activity
 from kneeclinic.domain import returntorun as rtr
@@ -98,6 +99,16 @@ def test_a_session_waits_for_the_next_morning_before_the_gate_decides(alice: Use
     assert (plan.stage_index, plan.good_at_stage) == (0, 1)
     with pytest.raises(services.PlanError, match="already been decided"):
         services.record_morning(session, 1)
+
+
+def test_a_session_on_a_later_day_is_refused(alice: User) -> None:
+    plan = ready_plan(alice)
+    with (
+        time_machine.travel(datetime(2026, 3, 2, 23, 30, tzinfo=UTC)),
+        pytest.raises(services.PlanError, match="once it has happened"),
+    ):
+        # 23:30 UTC on 2 March is still 2 March in London; 3 March is tomorrow.
+        services.log_session(plan, date(2026, 3, 3), pain_during_nrs=0, pain_after_nrs=0)
 
 
 def test_two_good_sessions_progress_and_a_flare_steps_back(alice: User) -> None:

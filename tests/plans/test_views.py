@@ -74,7 +74,10 @@ def test_a_failed_readiness_check_says_what_to_work_on_with_exercise_links(
     response = alice_client.post(reverse("plans:check-readiness"), data)
     assert b"Not quite ready yet" in response.content
     assert b"6 left and 10 right" in response.content
-    assert b"Single-leg squat" in response.content or b"single-leg squat" in response.content
+    page = alice_client.get(reverse("plans:plan"))
+    assert b"One-leg squat to a box" in page.content  # the library's name for the exercise
+    assert b"One-leg squat to a box" in response.content
+    assert b"Side step-down" in response.content
     assert b"warning sign" in response.content
     assert not ReadinessCheck.objects.get().passed
 
@@ -196,6 +199,19 @@ def test_a_decided_session_cannot_be_decided_again(alice_client: Client, alice: 
         follow=True,
     )
     assert b"already been decided" in response.content
+
+
+def test_the_plan_page_keeps_its_queries_few(
+    alice_client: Client, alice: User, django_assert_max_num_queries: object
+) -> None:
+    plan = started_plan(alice)
+    for day in (2, 4, 6, 9, 11, 13):
+        services.log_session(
+            plan, date(2026, 3, day), pain_during_nrs=1, pain_after_nrs=1, pain_next_morning_nrs=1
+        )
+    with django_assert_max_num_queries(16):  # type: ignore[operator]
+        response = alice_client.get(reverse("plans:plan"))
+    assert response.content.count(b"<li>\n      <p><strong>") == 6
 
 
 def test_a_stopped_plan_tells_the_runner_to_see_their_physio(
