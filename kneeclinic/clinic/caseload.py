@@ -7,6 +7,7 @@ runners. A signal whose area is not installed yet contributes nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Row:
     runner: User
     link: CareLink
     reasons: list[Reason] = field(default_factory=list)
+    url: str = ""
 
     @property
     def priority(self) -> int:
@@ -155,26 +157,29 @@ def load_spike(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
         .order_by("runner_id", "start")
         .values_list("runner_id", "start", "distance_m")
     )
-    runs: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    starts: dict[int, list[datetime]] = defaultdict(list)
+    distances: dict[int, list[float]] = defaultdict(list)
     for runner_id, start, distance_m in rows:
-        runs[runner_id].append((start, distance_m or 0.0))
+        starts[runner_id].append(start)
+        distances[runner_id].append(distance_m or 0.0)
     found = []
     recent_from = now - timedelta(days=SPIKE_LOOKBACK_DAYS)
-    for runner_id, series in runs.items():
+    window = timedelta(days=SPIKE_WINDOW_DAYS)
+    for runner_id, times in starts.items():
+        lengths = distances[runner_id]
         worst: tuple[float, datetime, float, float] | None = None
-        for start, distance in series:
-            if start < recent_from:
+        for i in range(bisect_left(times, recent_from), len(times)):
+            first = bisect_left(times, times[i] - window, 0, i)
+            if first == i:
                 continue
-            window = [
-                d for s, d in series if start - timedelta(days=SPIKE_WINDOW_DAYS) <= s < start
-            ]
-            if not window:
+            longest = max(lengths[first:i])
+            if longest <= 0:
                 continue
-            longest = max(window)
-            ratio = distance / longest - 1
-            spike = classify_spike(distance / longest)
-            if spike != SpikeClass.REFERENCE and (worst is None or ratio > worst[0]):
-                worst = (ratio, start, distance, longest)
+            ratio = lengths[i] / longest - 1
+            if classify_spike(lengths[i] / longest) != SpikeClass.REFERENCE and (
+                worst is None or ratio > worst[0]
+            ):
+                worst = (ratio, times[i], lengths[i], longest)
         if worst is not None:
             ratio, start, distance, longest = worst
             text = (
@@ -278,31 +283,45 @@ def exercises_skipped(runner_ids: list[int], now: datetime) -> dict[int, list[Re
 
 def quiet(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """No runs and no diary entries for two weeks."""
-    last: dict[int, datetime] = {}
-    for runner_id, at in (
-        Activity.objects.filter(runner_id__in=runner_ids)
+    since = now - timedelta(days=QUIET_DAYS)
+    model = sources.pain_entries()
+    active = set(
+        Activity.objects.filter(runner_id__in=runner_ids, start__gte=since)
+        .values_list("runner_id", flat=True)
+        .distinct()
+    )
+    if model is not None:
+        active |= set(
+            model.objects.filter(runner_id__in=runner_ids, at__gte=since)
+            .values_list("runner_id", flat=True)
+            .distinct()
+        )
+    silent = [runner_id for runner_id in runner_ids if runner_id not in active]
+    if not silent:
+        return {}
+    # Only the quiet few need their last date, which keeps this cheap for long histories.
+    last: dict[int, datetime] = dict(
+        Activity.objects.filter(runner_id__in=silent)
         .values("runner_id")
         .annotate(last=Max("start"))
         .values_list("runner_id", "last")
-    ):
-        last[runner_id] = at
-    model = sources.pain_entries()
+    )
     if model is not None:
         for runner_id, at in (
-            model.objects.filter(runner_id__in=runner_ids)
+            model.objects.filter(runner_id__in=silent)
             .values("runner_id")
             .annotate(last=Max("at"))
             .values_list("runner_id", "last")
         ):
             last[runner_id] = max(at, last.get(runner_id, at))
     found = []
-    for runner_id in runner_ids:
+    for runner_id in silent:
         at = last.get(runner_id)
         if at is None:
             found.append(
                 (runner_id, Reason(QUIET, "quiet", "No runs or diary entries yet", "neutral"))
             )
-        elif now - at > timedelta(days=QUIET_DAYS):
+        else:
             days = (now - at).days
             found.append((runner_id, Reason(QUIET, "quiet", f"No data for {days} days", "neutral")))
     return _by_runner(found)

@@ -10,6 +10,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +32,8 @@ from kneeclinic.clinic.models import (
     AuditEvent,
     AuditOutcome,
 )
+
+CASELOAD_PAGE_SIZE = 50
 
 # What a linked physio sees, shown to the runner before they agree (and on the sharing page).
 SHARED_WITH_PHYSIO = (
@@ -250,6 +253,12 @@ def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
     need = request.GET.get("need", "")
     rows = caseload.build(request.user, today=timezone.localdate(timezone=request.user.tz))
     filtered = caseload.filter_rows(rows, query=query, need=need)
+    page = Paginator(filtered, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    runner_url = reverse("clinic:runner", kwargs={"code": uuid.UUID(int=0)}).replace(
+        str(uuid.UUID(int=0)), "{}"
+    )
+    for row in page.object_list:
+        row.url = runner_url.format(row.runner.code)
     pending = CareInvitation.objects.filter(
         physio=request.user,
         used_at__isnull=True,
@@ -260,7 +269,9 @@ def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "clinic/caseload.html",
         {
-            "rows": filtered,
+            "rows": page.object_list,
+            "page": page,
+            "matching": len(filtered),
             "total": len(rows),
             "query": query,
             "need": need,
