@@ -32,7 +32,9 @@ EXPORT_FORMAT = 1
 EXPORT_LINK_LIFETIME = timedelta(days=7)
 ERASURE_GRACE = timedelta(days=7)
 # Never exported: secrets and internal bookkeeping.
-EXCLUDED_MODELS = frozenset({"core.apitoken", "core.dataexport", "core.erasurerequest"})
+EXCLUDED_MODELS = frozenset(
+    {"core.apitoken", "core.calendarfeed", "core.dataexport", "core.erasurerequest"}
+)
 EXCLUDED_USER_FIELDS = ("password", "is_superuser", "is_staff", "groups", "user_permissions")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.core import health, privacy, tasks, today, tokens, transfer
+from kneeclinic.core import calendar, health, privacy, tasks, today, tokens, transfer
 from kneeclinic.core.forms import EraseForm, TokenForm
 from kneeclinic.core.models import ApiToken, DataExport
 
@@ -80,6 +82,7 @@ def your_data(request: AuthenticatedRequest) -> HttpResponse:
         "erasure": privacy.pending_erasure(request.user),
         "kept": privacy.erasure_summary(),
         "erase_form": EraseForm(request.user),
+        "calendar_feed": calendar.active_feed(request.user),
     }
     return render(request, "core/your_data.html", context)
 
@@ -159,4 +162,32 @@ def import_data(request: AuthenticatedRequest) -> HttpResponse:
         f"Imported {created} records and {result.files} original files."
         + (f" {existing} were already here and were left as they are." if existing else ""),
     )
+    return redirect("core:your-data")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    owner = calendar.owner_of(secret)
+    if owner is None:
+        raise Http404("No calendar at this address.")
+    body = calendar.feed_ics(owner, timezone.localdate(timezone=owner.tz))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@login_required
+@require_POST
+def new_calendar_feed(request: AuthenticatedRequest) -> HttpResponse:
+    secret = calendar.new_feed(request.user)
+    address = request.build_absolute_uri(reverse("core:calendar-feed", args=[secret]))
+    messages.success(request, f"Your calendar address (keep it private): {address}")
+    return redirect("core:your-data")
+
+
+@login_required
+@require_POST
+def revoke_calendar_feed(request: AuthenticatedRequest) -> HttpResponse:
+    calendar.revoke(request.user)
+    messages.success(request, "The calendar address no longer works.")
     return redirect("core:your-data")
