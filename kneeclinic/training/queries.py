@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from importlib import import_module
 from typing import Any
 
 from django.db import connections
@@ -19,6 +18,7 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.domain import load
 from kneeclinic.domain.activity import SubSport
 from kneeclinic.domain.units import DistanceUnit, format_distance
+from kneeclinic.symptoms.queries import pain_status
 
 INDOOR = frozenset({SubSport.TREADMILL, SubSport.INDOOR, SubSport.VIRTUAL})
 RANGES = {"3m": ("3 months", 91), "1y": ("1 year", 365), "all": ("All", None)}
@@ -108,12 +108,7 @@ def activity_codes(runner: User) -> dict[str, str]:
 
 def pain_light(runner: User) -> load.PainLight:
     """Today's light from the diary's pain model; green when the diary has nothing to say."""
-    try:
-        diary = import_module("kneeclinic.symptoms.queries")
-    except ImportError:
-        return load.PainLight.GREEN
-    status = getattr(diary, "pain_status", None)
-    light = None if status is None else status(runner).light
+    light = pain_status(runner).light
     return load.PainLight.GREEN if light is None else load.PainLight(str(light))
 
 

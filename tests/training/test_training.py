@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ from django.urls import reverse
 
 from kneeclinic.activities.models import Activity
 from kneeclinic.domain.load import LoadSummary, PainLight, SpikeClass
+from kneeclinic.symptoms.models import PainEntry
 from kneeclinic.training import queries, today
 
 if TYPE_CHECKING:
@@ -83,23 +82,16 @@ def test_activities_become_run_records_with_their_local_day(alice: User) -> None
     assert queries.activity_codes(alice)[str(late.pk)] == str(late.code)
 
 
-def test_the_diary_light_feeds_the_guardrail(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    def amber(runner: User) -> object:
-        return types.SimpleNamespace(light="amber")
-
-    fake = types.SimpleNamespace(pain_status=amber)
-    monkeypatch.setitem(sys.modules, "kneeclinic.symptoms.queries", fake)
-    assert queries.pain_light(alice) is PainLight.AMBER
-    monkeypatch.setitem(
-        sys.modules,
-        "kneeclinic.symptoms.queries",
-        types.SimpleNamespace(pain_status=lambda runner: types.SimpleNamespace(light=None)),
+def test_the_diary_light_feeds_the_guardrail(alice: User, alices_runs: list[Activity]) -> None:
+    assert queries.pain_light(alice) is PainLight.GREEN  # no diary entries yet
+    # 4/10 during yesterday's run: the acceptable zone, so the pain model says amber.
+    PainEntry.objects.create(
+        runner=alice, at=NOW - timedelta(hours=20), pain_nrs=4, when="during_run"
     )
-    assert queries.pain_light(alice) is PainLight.GREEN
-    monkeypatch.setitem(sys.modules, "kneeclinic.symptoms.queries", types.SimpleNamespace())
-    assert queries.pain_light(alice) is PainLight.GREEN
-    monkeypatch.setitem(sys.modules, "kneeclinic.symptoms.queries", None)  # import fails
-    assert queries.pain_light(alice) is PainLight.GREEN
+    assert queries.pain_light(alice) is PainLight.AMBER
+    summary = queries.summary_for(alice)
+    assert summary.next_run.max_distance_m == 14_200  # held at the longest, not +10 %
+    assert "amber zone" in summary.sentence
 
 
 def test_spikes_by_activity_flags_the_runs_that_were_spikes(
