@@ -35,7 +35,7 @@ def test_the_feed_lists_exercise_days_as_all_day_events(client: Client, alice: U
     assert 15 <= len(events) <= 21  # 3 days a week for six weeks
     first = events[0]
     assert str(first["summary"]) == "Knee exercises"
-    assert first["dtend"].dt - first["dtstart"].dt == timedelta(days=1)
+    assert first.end - first.start == timedelta(days=1)
 
 
 def test_a_revoked_or_replaced_address_stops_at_once(client: Client, alice: User) -> None:
