@@ -342,7 +342,7 @@ def render(ex: Exercise, spec: dict[str, Any]) -> tuple[str, str]:
     out = []
     for index, (fig, label, alt) in enumerate(
         zip(figs, ("Start", "Finish"), (ex.start_alt, ex.end_alt), strict=True)
-    ):
+    ):  # the page captions each picture "Start" or "Finish"; the title says it too
         c = Canvas(scale, dx)
         for prop in spec.get("props", ()):
             draw_prop(c, fig, prop)
@@ -356,11 +356,8 @@ def render(ex: Exercise, spec: dict[str, Any]) -> tuple[str, str]:
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {int(W)} {int(H)}" '
             f'role="img" aria-labelledby="t"><title id="t">{title}</title>'
             f'<rect width="{int(W)}" height="{int(H)}" rx="12" fill="{BG}"/>'
-            f'<circle cx="22" cy="22" r="13" fill="{INK}"/>'
-            f'<text x="22" y="27" text-anchor="middle" font-family="sans-serif" font-size="15" '
-            f'font-weight="700" fill="#fff">{index + 1}</text>'
-            f'<text x="42" y="27" font-family="sans-serif" font-size="15" font-weight="600" '
-            f'fill="{INK}">{label}</text>' + "".join(c.parts) + "</svg>\n"
+            + "".join(c.parts)
+            + "</svg>\n"
         )
     return out[0], out[1]
 

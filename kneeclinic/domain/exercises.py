@@ -8,6 +8,7 @@ The text is written for a runner on a phone: short steps, plain words, no anatom
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -71,7 +72,7 @@ class Dose:
             hold = duration_text(self.hold_s or 0)
             text = hold if self.sets == 1 else f"{self.sets} x {hold} hold"
         else:
-            text = f"{self.sets} sets of {self.reps}"
+            text = f"{self.sets} set{'' if self.sets == 1 else 's'} of {self.reps}"
             if self.hold_s is not None:
                 text += f", hold {duration_text(self.hold_s)}"
         if self.each_side:
@@ -928,3 +929,19 @@ def chain(slug: str, *, harder: bool) -> tuple[Exercise, ...]:
         current = get_exercise(nxt)
         result.append(current)
     return tuple(result)
+
+
+_DOSSIER_MARK = re.compile(r"\s*\[R[^\]]*\]")
+_SECTION_NOTE = re.compile(r"\s*\([^)]*§[^)]*\)")
+_UNCONFIRMED = ("unverified", "not retrieved")
+
+
+def plain_source(ref: str) -> str:
+    """An evidence reference as a runner reads it, without the dossier's [R#] and § markers."""
+    hidden = "".join(_SECTION_NOTE.findall(ref))
+    text = _SECTION_NOTE.sub("", _DOSSIER_MARK.sub("", ref)).replace(
+        "unverified", "not yet confirmed"
+    )
+    if any(word in hidden for word in _UNCONFIRMED):
+        text += " (details not yet confirmed)"
+    return text

@@ -173,13 +173,16 @@ def group_changes(
 
 
 def adherence(programme: Programme, day: date) -> tuple[domain.WeekAdherence, ...]:
+    """Weekly adherence up to yesterday, or up to today once today's session is done."""
     records = [
         domain.SessionRecord(local_date, status == SessionStatus.COMPLETE)
         for local_date, status in ExerciseSession.objects.filter(
             programme=programme, warm_up=False
         ).values_list("local_date", "status")
     ]
-    last = min(day, programme.started_on + timedelta(days=7 * programme.weeks - 1))
+    done_today = any(r.day == day and r.complete for r in records)
+    until = day if done_today else day - timedelta(days=1)
+    last = min(until, programme.started_on + timedelta(days=7 * programme.weeks - 1))
     return domain.weekly_adherence(programme.started_on, programme.days_per_week, records, last)
 
 
@@ -191,7 +194,19 @@ class CalendarDay:
     label: str
 
 
-def calendar(programme: Programme, day: date, weeks_back: int = 4) -> list[list[CalendarDay]]:
+@dataclass(frozen=True, slots=True)
+class CalendarWeek:
+    week: int
+    days: list[CalendarDay]
+    adherence: domain.WeekAdherence | None
+
+
+def calendar(
+    programme: Programme,
+    day: date,
+    adherence: tuple[domain.WeekAdherence, ...] = (),
+    weeks_back: int = 4,
+) -> list[CalendarWeek]:
     """Planned and done sessions, one row per programme week, recent weeks and the next one."""
     week = domain.programme_week(programme.started_on, max(day, programme.started_on))
     first_week = max(1, week - weeks_back + 1)
@@ -202,14 +217,15 @@ def calendar(programme: Programme, day: date, weeks_back: int = 4) -> list[list[
         programme=programme, warm_up=False, local_date__gte=first, local_date__lte=last
     ).values_list("local_date", "status"):
         states[local_date].add(status)
-    rows: list[list[CalendarDay]] = []
+    by_week = {week.week: week for week in adherence}
+    rows: list[CalendarWeek] = []
     for row in range((last - first).days // 7 + 1):
         cells = []
         for offset in range(7):
             d = first + timedelta(days=7 * row + offset)
             planned = domain.is_session_day(programme.started_on, programme.days_per_week, d)
             cells.append(_cell(d, planned, states.get(d, set()), day))
-        rows.append(cells)
+        rows.append(CalendarWeek(first_week + row, cells, by_week.get(first_week + row)))
     return rows
 
 

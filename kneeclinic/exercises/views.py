@@ -43,9 +43,9 @@ def programme(request: AuthenticatedRequest) -> HttpResponse:
             "suggestions": suggestions,
             "changes": queries.group_changes(active, suggestions),
             "weeks": weeks[-4:],
-            "this_week": weeks[-1] if weeks else None,
+            "this_week": weeks[-1] if weeks and weeks[-1].week == today.week else None,
             "overall": domain.overall_adherence(weeks),
-            "calendar": queries.calendar(active, day),
+            "calendar": queries.calendar(active, day, weeks),
             "decisions": Decision.objects.filter(item__programme=active)[:5],
         }
     else:
@@ -100,7 +100,13 @@ def show_exercise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "exercises/exercise_show.html",
-        {"exercise": exercise, "points": points, "chart": chart, **links},
+        {
+            "exercise": exercise,
+            "points": points,
+            "chart": chart,
+            "sources": [library.plain_source(ref) for ref in exercise.evidence],
+            **links,
+        },
     )
 
 

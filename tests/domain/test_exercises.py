@@ -17,6 +17,7 @@ from kneeclinic.domain.exercises import (
     by_category,
     chain,
     get_exercise,
+    plain_source,
 )
 
 SLUGS = [exercise.slug for exercise in LIBRARY]
@@ -138,6 +139,7 @@ def test_the_text_is_in_british_english(exercise: exercises.Exercise) -> None:
     ("dose", "words"),
     [
         (Dose(sets=3, reps=10), "3 sets of 10"),
+        (Dose(sets=1, reps=10, hold_s=5), "1 set of 10, hold 5 s"),
         (Dose(sets=3, reps=10, hold_s=2, each_side=True), "3 sets of 10, hold 2 s, each side"),
         (Dose(sets=3, hold_s=30, each_side=True), "3 x 30 s hold, each side"),
         (Dose(sets=1, hold_s=300), "5 min"),
@@ -169,3 +171,25 @@ def test_the_starting_doses_follow_the_trials() -> None:
     assert get_exercise("wall-sit").dose.describe() == "5 x 30 s hold"
     assert get_exercise("calf-raise").dose.describe() == "3 sets of 15"
     assert get_exercise("side-plank").dose.describe() == "2 x 20 s hold, each side"
+
+
+@pytest.mark.parametrize(
+    ("ref", "plain"),
+    [
+        ("Ferber 2015 hip and core protocol [R19] (§15)", "Ferber 2015 hip and core protocol"),
+        (
+            "Fukuda 2010 trial [R18] (clinical.md §15; exercise details unverified)",
+            "Fukuda 2010 trial (details not yet confirmed)",
+        ),
+        (
+            "Khayambashi 2012 [R17] (§15; not retrieved)",
+            "Khayambashi 2012 (details not yet confirmed)",
+        ),
+        (
+            "Programmes [R18, R40c] (§15); dose unverified (§14)",
+            "Programmes; dose not yet confirmed",
+        ),
+    ],
+)
+def test_a_source_reads_without_the_dossier_markers(ref: str, plain: str) -> None:
+    assert plain_source(ref) == plain

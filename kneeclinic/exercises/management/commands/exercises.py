@@ -46,7 +46,7 @@ class Command(BaseCommand):
             "programme": programme.name,
             "started_on": programme.started_on.isoformat(),
             "week": queries.current_week(programme, day),
-            "adherence_percent": domain.overall_adherence(weeks),
+            "adherence_percent": domain.overall_adherence(weeks) if weeks else None,
             "weeks": [
                 {"week": w.week, "planned": w.planned, "completed": w.completed,
                  "partial": w.partial, "percent": w.percent}
@@ -55,6 +55,9 @@ class Command(BaseCommand):
         }  # fmt: skip
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
+            return
+        if not weeks:
+            self.stdout.write(f"{report['programme']}: no sessions were due yet.")
             return
         self.stdout.write(
             f"{report['programme']}, week {report['week']}: "
