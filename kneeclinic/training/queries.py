@@ -162,12 +162,9 @@ def runs_in_range(summary: load.LoadSummary, start: date | None) -> list[load.Ru
 
 
 def _daily_points(
-    summary: load.LoadSummary, values: Any, start: date | None, unit: DistanceUnit | None
+    daily: load.DailySeries, values: Any, start: date | None, unit: DistanceUnit | None
 ) -> list[list[float]]:
     """``[ms, value]`` pairs of a daily series from ``start``; gaps (nan) are left out."""
-    daily = summary.daily
-    if daily is None:
-        return []
     first = daily.first_day.toordinal()
     offset = 0 if start is None else max(start.toordinal() - first, 0)
     step = 7 if start is None and len(values) - offset > 800 else 1  # weekly points for "all"
@@ -207,10 +204,10 @@ def chart_data(summary: load.LoadSummary, key: str) -> dict[str, Any]:
             {"cls": cls.value, "label": SPIKE_LABELS[cls], "points": groups.get(cls.value, [])}
             for cls in SPIKE_LABELS
         ],
-        "longest": _daily_points(summary, daily.longest_30d_m, start, unit) if daily else [],
+        "longest": _daily_points(daily, daily.longest_30d_m, start, unit) if daily else [],
         "acwr": {
-            "rolling": _daily_points(summary, daily.acwr_rolling, start, None),
-            "ewma": _daily_points(summary, daily.acwr_ewma, start, None),
+            "rolling": _daily_points(daily, daily.acwr_rolling, start, None),
+            "ewma": _daily_points(daily, daily.acwr_ewma, start, None),
         }
         if show_acwr and daily is not None
         else None,

@@ -329,3 +329,33 @@ def test_the_table_beside_the_charts_holds_weeks_or_years(alice: User) -> None:
     assert years[0]["change"] == "+30 %"
     assert years[0]["label"] == "Biggest week: 8.0 km"
     assert years[1]["change"] == "\u2013"
+
+
+def test_the_filters_write_changes_and_limits_for_the_page() -> None:
+    from kneeclinic.domain.units import DistanceUnit
+    from kneeclinic.training.templatetags import training_tags as tags
+
+    assert tags.change(0.234) == "+23 %"
+    assert tags.change(-0.4) == "\u221240 %"
+    assert tags.change(0.001) == "0 %"
+    assert tags.change(None) == "\u2013"
+    assert tags.ratio_change(1.25) == "+25 %"
+    assert tags.ratio_change(None) == "\u2013"
+    assert tags.limit(15_680, DistanceUnit.KM) == "15.6 km"
+    assert tags.distance(None, DistanceUnit.KM) == "\u2013"
+    assert tags.two_decimals(1.2345) == "1.23"
+
+
+def test_start_times_from_either_database_come_back_aware() -> None:
+    aware = datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert queries._aware("2026-11-26 07:00:00") == aware
+    assert queries._aware(aware) is aware
+
+
+def test_the_load_command_with_no_runs_prints_just_the_guidance(alice: User) -> None:
+    out = StringIO()
+    call_command("load", "--user", "alice@example.com", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("No runs with a distance in the last 30 days yet.")
+    assert "weeks" not in text
+    assert "spikes" not in text
