@@ -30,6 +30,11 @@ def local_today(runner: User) -> date:
     return timezone.localtime(timezone=runner.tz).date()
 
 
+def warm_up_minutes() -> int:
+    """How long the pre-run warm-up takes, rounded to whole minutes."""
+    return round(domain.estimated_duration_s(domain.warm_up()) / 60)
+
+
 def current_week(programme: Programme, today: date) -> int:
     """The programme week of ``today``; 1 before the start, the last week after the end."""
     if today < programme.started_on:

@@ -25,7 +25,11 @@ def card(request: HttpRequest) -> Card | None:
         return None
     day = queries.local_today(user)
     programme = queries.active_programme(user)
-    context: dict[str, object] = {"run_today": run_planned(user, day), "programme": programme}
+    context: dict[str, object] = {
+        "run_today": run_planned(user, day),
+        "programme": programme,
+        "warm_up_minutes": queries.warm_up_minutes(),
+    }
     if programme is not None:
         context["today"] = queries.today(programme, day)
     return Card(template="exercises/_today_card.html", context=context)

@@ -32,7 +32,7 @@ MAX_SYNC_BYTES = 64 * 1024
 def programme(request: AuthenticatedRequest) -> HttpResponse:
     runner = request.user
     active = queries.active_programme(runner)
-    context: dict[str, object] = {"programme": active}
+    context: dict[str, object] = {"programme": active, "warm_up_minutes": queries.warm_up_minutes()}
     if active is not None:
         day = queries.local_today(runner)
         today = queries.today(active, day)

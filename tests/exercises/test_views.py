@@ -329,6 +329,7 @@ def test_today_offers_the_warm_up_when_a_run_is_planned(alice_client: Client, al
     )
     html = _html(alice_client.get(reverse("core:today")))
     assert "Running today?" in html
+    assert "12-minute warm-up</a> first" in html
     assert reverse("exercises:play-warm-up") in html
 
 
