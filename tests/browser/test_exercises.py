@@ -112,6 +112,15 @@ def test_a_runner_starts_the_programme_and_stops_a_session_half_way(
     assert phone.locator("#rest-counter").is_visible()
     phone.clock.run_for(91_000)
     assert phone.locator("#set-label").inner_text() == "Set 2 of 3 · right side"
+    for _ in range(3):  # skip ahead to an exercise whose reps are each held
+        phone.get_by_role("button", name="Skip this exercise").click()
+    assert phone.get_by_role("heading", name="Thigh tightening (quad set)").is_visible()
+    phone.get_by_role("button", name="Start", exact=True).click()
+    phone.clock.run_for(5_500)
+    assert phone.locator("#counter").inner_text() == "1 / 10"
+    assert phone.locator("#counter-help").inner_text().startswith("Relax")
+    phone.clock.run_for(3_000)
+    assert phone.locator("#counter-help").inner_text().endswith("rep 2 of 10")
     phone.get_by_role("button", name="End the session now").click()
     phone.locator("#screen-finish").get_by_label("4", exact=True).check()
     phone.get_by_role("button", name="Save the session").click()
