@@ -96,7 +96,7 @@ class ManualRunForm(forms.Form):
     )
     distance = forms.CharField(label="Distance", max_length=20)
     duration = forms.CharField(
-        label="Time", max_length=12, help_text="Minutes (45), or 45:30, or 1:05:00."
+        label="Time taken", max_length=12, help_text="Minutes (45), or 45:30, or 1:05:00."
     )
     sport = forms.ChoiceField(label="Sport", choices=SPORT_CHOICES, initial=Sport.RUNNING.value)
     how_it_felt = forms.ChoiceField(label="How did it feel?", choices=FEELINGS, required=False)
