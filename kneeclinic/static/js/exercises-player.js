@@ -208,7 +208,8 @@
     };
   }
   function send(status) {
-    if (!state.startedAt || !outbox) {
+    // A session counts once something was done in it; pressing start alone records nothing.
+    if (!state.startedAt || !outbox || (status === "partial" && !Object.keys(state.logs).length)) {
       return;
     }
     outbox.save(data.syncUrl, payload(status));
@@ -447,7 +448,6 @@
       var now = new Date();
       state.startedAt = localIso(now);
       state.localDate = localDate(now);
-      send("partial");
     }
     state.screen = state.screen === "intro" || state.screen === "rest" ? "work" : state.screen;
     state.timer = null;
@@ -525,10 +525,10 @@
       return;
     }
     state.effort = Number(chosen.value);
-    var status = state.ended ? "partial" : "complete";
     var done = Object.keys(state.logs).filter(function (slug) {
       return !state.logs[slug].skipped;
     }).length;
+    var status = state.ended || done === 0 ? "partial" : "complete";
     $("done-summary").textContent =
       "You did " + done + " of " + items.length + " exercises" + (state.ended ? " before stopping. That is saved as a partly done session." : ".");
     send(status);
