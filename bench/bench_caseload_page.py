@@ -45,6 +45,8 @@ def main() -> int:
     from kneeclinic.clinic import sources
 
     call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_KEEP_DIR"):
+        print(data_dir, file=sys.stderr)
     rng = random.Random(8)  # noqa: S311 (benchmark data)
     now = timezone.now()
     clinic = Clinic.objects.create(name="Bench Clinic")

@@ -11,9 +11,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from django.db.models import Max
+from django.db.models import CharField, Max
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kneeclinic.accounts.models import CareLink, User
@@ -31,6 +33,8 @@ PAIN_HIGH_NRS = 6
 PAIN_RISE_NRS = 2
 SPIKE_LOOKBACK_DAYS = 14
 QUIET_DAYS = 14
+# Two Kujala scores are compared only if both fall in the last six months.
+KUJALA_LOOKBACK_DAYS = 183
 
 # Priorities: lower is more urgent.
 URGENT, PAIN, SPIKE, KUJALA_WORSE, PLAN, EXERCISES, QUIET, INFO = range(8)
@@ -89,6 +93,48 @@ def _by_runner(pairs: Iterable[tuple[int, Reason]]) -> dict[int, list[Reason]]:
     return found
 
 
+@lru_cache(maxsize=2)
+def _recent_runs(
+    runner_ids: tuple[int, ...], now: datetime
+) -> tuple[tuple[int, datetime, float], ...]:
+    """Runs of the last 44 days, read once per page (``now`` differs for every request)."""
+    since = now - timedelta(days=SPIKE_LOOKBACK_DAYS + SPIKE_WINDOW_DAYS)
+    return tuple(
+        (runner_id, _moment(start), distance_m or 0.0)
+        for runner_id, start, distance_m in Activity.objects.filter(
+            runner_id__in=runner_ids,
+            sport="running",
+            excluded_from_load=False,
+            start__gte=since,
+        )
+        .order_by("runner_id", "start")
+        .values_list("runner_id", Cast("start", CharField()), "distance_m")
+    )
+
+
+def _moment(value: str | datetime) -> datetime:
+    """A stored UTC moment read as text (several times faster than the ORM's converter)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=2)
+def _recent_pain(
+    runner_ids: tuple[int, ...], now: datetime
+) -> tuple[tuple[int, datetime, int], ...]:
+    """Pain entries of the last two weeks, read once per page."""
+    model = sources.pain_entries()
+    if model is None:
+        return ()
+    since = now - timedelta(days=max(2 * PAIN_WINDOW_DAYS, QUIET_DAYS))
+    return tuple(
+        (runner_id, _moment(at), nrs)
+        for runner_id, at, nrs in model.objects.filter(
+            runner_id__in=runner_ids, at__gte=since
+        ).values_list("runner_id", Cast("at", CharField()), "pain_nrs")
+    )
+
+
 def urgent_checker(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """An urgent or emergency outcome from the symptom checker in the last 30 days."""
     model = sources.checker_runs()
@@ -113,13 +159,9 @@ def urgent_checker(runner_ids: list[int], now: datetime) -> dict[int, list[Reaso
 
 def pain_rising(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """Pain high this week, or rising week on week (pain-monitoring model, §9, Silbernagel 2007)."""
-    model = sources.pain_entries()
-    if model is None:
-        return {}
     week_start = now - timedelta(days=PAIN_WINDOW_DAYS)
-    rows = model.objects.filter(
-        runner_id__in=runner_ids, at__gte=now - timedelta(days=2 * PAIN_WINDOW_DAYS)
-    ).values_list("runner_id", "at", "pain_nrs")
+    earliest = now - timedelta(days=2 * PAIN_WINDOW_DAYS)
+    rows = [row for row in _recent_pain(tuple(runner_ids), now) if row[1] >= earliest]
     this_week: dict[int, int] = {}
     last_week: dict[int, int] = {}
     for runner_id, at, nrs in rows:
@@ -145,18 +187,7 @@ def pain_rising(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]
 def load_spike(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """A run in the last 14 days more than 10 % longer than the longest in the 30 days before it
     (clinical.md §11.1, Frandsen 2025)."""
-    since = now - timedelta(days=SPIKE_LOOKBACK_DAYS + SPIKE_WINDOW_DAYS)
-    rows = (
-        Activity.objects.filter(
-            runner_id__in=runner_ids,
-            sport="running",
-            excluded_from_load=False,
-            start__gte=since,
-            distance_m__gt=0,
-        )
-        .order_by("runner_id", "start")
-        .values_list("runner_id", "start", "distance_m")
-    )
+    rows = [row for row in _recent_runs(tuple(runner_ids), now) if row[2] > 0]
     starts: dict[int, list[datetime]] = defaultdict(list)
     distances: dict[int, list[float]] = defaultdict(list)
     for runner_id, start, distance_m in rows:
@@ -192,12 +223,15 @@ def load_spike(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
 
 
 def kujala_change(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
-    """The last two Kujala scores differ by 10 points or more (§8.1, Crossley 2004)."""
+    """The last two Kujala scores (of the last six months) differ by 10 points or more
+    (§8.1, Crossley 2004)."""
     model = sources.kujala_responses()
     if model is None:
         return {}
     rows = (
-        model.objects.filter(runner_id__in=runner_ids)
+        model.objects.filter(
+            runner_id__in=runner_ids, completed_at__gte=now - timedelta(days=KUJALA_LOOKBACK_DAYS)
+        )
         .order_by("runner_id", "-completed_at")
         .values_list("runner_id", "total")
     )
@@ -285,17 +319,9 @@ def quiet(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
     """No runs and no diary entries for two weeks."""
     since = now - timedelta(days=QUIET_DAYS)
     model = sources.pain_entries()
-    active = set(
-        Activity.objects.filter(runner_id__in=runner_ids, start__gte=since)
-        .values_list("runner_id", flat=True)
-        .distinct()
-    )
-    if model is not None:
-        active |= set(
-            model.objects.filter(runner_id__in=runner_ids, at__gte=since)
-            .values_list("runner_id", flat=True)
-            .distinct()
-        )
+    key = tuple(runner_ids)
+    active = {runner_id for runner_id, start, _ in _recent_runs(key, now) if start >= since}
+    active |= {runner_id for runner_id, at, _ in _recent_pain(key, now) if at >= since}
     silent = [runner_id for runner_id in runner_ids if runner_id not in active]
     if not silent:
         return {}
@@ -345,6 +371,7 @@ def build(physio: User, *, today: date | None = None, now: datetime | None = Non
         CareLink.objects.filter(physio=physio, status=CareLink.Status.ACTIVE)
         .filter(runner__in=User.objects.filter(role="runner", is_active=True))
         .select_related("runner")
+        .only("agreed_at", "runner__code", "runner__name", "runner__email", "runner_id")
     )
     # A physio no longer in a clinic follows nobody (the same rule as visible_to).
     if physio.clinic_id is None or not physio.is_clinician:
