@@ -66,11 +66,12 @@ def import_export(data_dir: Path) -> tuple[float, float, dict[str, int]]:
     return seconds, peak_mb, counts
 
 
-def page_times(data_dir: Path) -> dict[str, float]:
+def page_times(data_dir: Path, email: str = EMAIL) -> dict[str, float]:
     """Median milliseconds of the Runs list (first and a deep page) and of one run's page."""
     os.environ["KNEECLINIC_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kneeclinic.settings")
     os.environ["KNEECLINIC_ALLOWED_HOSTS"] = "testserver"
+    os.environ["KNEECLINIC_TESTING"] = "1"  # static files without a collected manifest
     import django
 
     django.setup()
@@ -80,7 +81,7 @@ def page_times(data_dir: Path) -> dict[str, float]:
     from kneeclinic.activities.models import Activity
 
     client = Client()
-    runner = User.objects.get(email=EMAIL)
+    runner = User.objects.get(email=email)
     client.force_login(runner)
     longest = Activity.objects.filter(runner=runner).order_by("-distance_m").first()
     if longest is None:

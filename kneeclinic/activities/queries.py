@@ -131,6 +131,7 @@ def chart_data(samples: Samples | None, unit: units.DistanceUnit) -> dict[str, A
     speed = samples.speed_mps
     if speed is not None:
         pace_min = np.where(speed > 0.5, unit.metres / np.maximum(speed, 0.5) / 60, np.nan)
+        pace_min = _within_usual_range(pace_min)
         out["series"].append(
             {
                 "key": "pace",
@@ -156,6 +157,15 @@ def chart_data(samples: Samples | None, unit: units.DistanceUnit) -> dict[str, A
     return out if out["series"] else None
 
 
+def _within_usual_range(values: np.ndarray) -> np.ndarray:
+    """Blank the odd extreme (a GPS jump, a standstill) so it does not squash the chart."""
+    if not np.any(~np.isnan(values)):
+        return values
+    low, high = np.nanpercentile(values, [2, 98])
+    margin = 0.1 * max(high - low, 0.5)
+    return np.where((values < low - margin) | (values > high + margin), np.nan, values)
+
+
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     if window <= 1:
         return values
@@ -163,7 +173,10 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     filled = np.where(
         np.isnan(values), np.nanmean(values) if np.any(~np.isnan(values)) else 0, values
     )
-    smoothed = np.convolve(filled, kernel, mode="same")
+    # divide by the kernel's own weight so the ends are not pulled towards zero
+    smoothed = np.convolve(filled, kernel, mode="same") / np.convolve(
+        np.ones_like(filled), kernel, mode="same"
+    )
     return np.where(np.isnan(values), np.nan, smoothed)
 
 

@@ -41,7 +41,9 @@ def pack(samples: Samples) -> bytes:
 
 def unpack(blob: bytes) -> Samples:
     data = bytes(blob)
-    _, header_length = _HEADER.unpack_from(data)
+    version, header_length = _HEADER.unpack_from(data)
+    if version != VERSION:
+        raise ValueError(f"streams stored in an unknown layout ({version})")
     start = _HEADER.size + header_length
     header = json.loads(data[_HEADER.size : start])
     body = zlib.decompress(data[start:])

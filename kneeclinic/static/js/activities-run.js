@@ -68,7 +68,13 @@
           },
         },
         scales: {
-          x: { type: "linear", title: { display: true, text: data.x_label }, ticks: { maxTicksLimit: 6 } },
+          x: {
+            type: "linear",
+            min: data.x[0],
+            max: data.x[data.x.length - 1],
+            title: { display: true, text: data.x_label },
+            ticks: { maxTicksLimit: 6 },
+          },
           y: {
             reverse: !!series.reverse,
             ticks: {
