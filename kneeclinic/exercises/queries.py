@@ -295,9 +295,31 @@ def history(runner: User, slug: str, limit: int = 60) -> list[HistoryPoint]:
     ]
 
 
-def recent_sessions(runner: User, limit: int = 10) -> list[ExerciseSession]:
-    return list(
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session: ExerciseSession
+    done: int
+    skipped: int
+    worst_pain_nrs: int | None
+
+
+def recent_sessions(runner: User, limit: int = 10) -> list[SessionSummary]:
+    """The latest sessions as they reached the server, with what was done and the worst pain."""
+    sessions = (
         ExerciseSession.objects.filter(runner=runner)
         .prefetch_related("logs")
         .order_by("-local_date", "-started_at")[:limit]
     )
+    summaries = []
+    for session in sessions:
+        logs = list(session.logs.all())
+        pains = [log.pain_nrs for log in logs if log.pain_nrs is not None]
+        summaries.append(
+            SessionSummary(
+                session,
+                done=sum(1 for log in logs if not log.skipped),
+                skipped=sum(1 for log in logs if log.skipped),
+                worst_pain_nrs=max(pains) if pains else None,
+            )
+        )
+    return summaries

@@ -47,6 +47,7 @@ def programme(request: AuthenticatedRequest) -> HttpResponse:
             "overall": domain.overall_adherence(weeks),
             "calendar": queries.calendar(active, day, weeks),
             "decisions": Decision.objects.filter(item__programme=active)[:5],
+            "recent": queries.recent_sessions(runner, limit=5),
         }
     else:
         context["default"] = domain.default_programme()

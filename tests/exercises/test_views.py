@@ -81,6 +81,8 @@ def test_the_programme_page_shows_adherence_and_the_calendar(
     assert "Wednesday 11 March: session partly done" in html
     assert "Saturday 14 March: planned session missed" in html
     assert "Monday 16 March: session planned today" in html
+    assert "Recent sessions" in html
+    assert "<td>Partly done</td>" in html
 
 
 def test_the_programme_page_keeps_its_query_count_flat(
