@@ -72,6 +72,7 @@ class PlanView:
     pending: PlanSession | None
     last: PlanSession | None
     upcoming: tuple[UpcomingSession, ...]
+    upcoming_all: tuple[UpcomingSession, ...]
     sessions: tuple[PlanSession, ...]
     stages: tuple[tuple[int, str, str], ...]
     """(number, description, "done" | "current" | "to come") for each stage."""
@@ -91,14 +92,14 @@ def plan_view(plan: RunPlan, user: User) -> PlanView:
     sessions = tuple(plan.sessions.select_related("activity").order_by("-on", "-logged_at"))
     decided = [s for s in sessions if s.decision]
     waiting = plan.waiting_for()
-    upcoming = tuple(
+    upcoming_all = tuple(
         UpcomingSession(
             s.on,
             s.stage_index + 1,
             s.repeat,
             stage_text(template.stages[s.stage_index], unit),
         )
-        for s in services.upcoming(plan, today_for(user))[:6]
+        for s in services.upcoming(plan, today_for(user))
     )
     finished = plan.status == PlanStatus.FINISHED
     stages = tuple(
@@ -122,7 +123,8 @@ def plan_view(plan: RunPlan, user: User) -> PlanView:
         waiting_for=SIGNOFF_TEXT[waiting] if waiting else None,
         pending=services.pending_session(plan),
         last=decided[0] if decided else None,
-        upcoming=upcoming,
+        upcoming=upcoming_all[:6],
+        upcoming_all=upcoming_all,
         sessions=sessions,
         stages=stages,
     )

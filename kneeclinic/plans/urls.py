@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:code>/sessions/", views.log_session, name="log-session"),
     path("<uuid:code>/timer/", views.run_timer, name="run-timer"),
     path("<uuid:code>/end/", views.end_plan, name="end-plan"),
+    path("<uuid:code>/calendar.ics", views.download_calendar, name="download-calendar"),
     path("<uuid:code>/sign-off/", views.sign_off_plan, name="sign-off-plan"),
     path("sessions/<uuid:code>/morning/", views.record_morning, name="record-morning"),
     path("cadence/", views.review_cadence, name="review-cadence"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,7 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.domain import returntorun as rtr
 from kneeclinic.domain import technique
 from kneeclinic.domain.units import from_unit
-from kneeclinic.plans import forms, queries, services
+from kneeclinic.plans import calendar, forms, queries, services
 from kneeclinic.plans.models import PlanSession, PlanStatus, RunPlan, Shoe
 
 
@@ -175,6 +176,18 @@ def run_timer(request: AuthenticatedRequest, code: object) -> HttpResponse:
             "waiting_for": run_plan.waiting_for(),
         },
     )
+
+
+@login_required
+@require_GET
+def download_calendar(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    """The coming sessions as an .ics file for the runner's own calendar app."""
+    run_plan = _own_plan(request, code)
+    view = queries.plan_view(run_plan, request.user)
+    text = calendar.ics(view.upcoming_all, str(run_plan.code), view.template.name, timezone.now())
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="return-to-run-plan.ics"'
+    return response
 
 
 @login_required

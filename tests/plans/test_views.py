@@ -472,3 +472,19 @@ def test_the_physio_review_card_signs_off_a_waiting_plan(
     client.post(reverse("plans:sign-off-plan", args=[plan.code]), {"next": "/clinic/runner/"})
     plan.refresh_from_db()
     assert plan.waiting_for() is None
+
+
+def test_the_coming_sessions_download_as_a_calendar(alice_client: Client, alice: User) -> None:
+    plan = started_plan(alice)
+    with time_machine.travel(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)):
+        response = alice_client.get(reverse("plans:download-calendar", args=[plan.code]))
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+    assert text.count("BEGIN:VEVENT") == 12  # 6 stages, each twice
+    assert "DTSTART;VALUE=DATE:20260302\r\n" in text
+    assert "DTEND;VALUE=DATE:20260303\r\n" in text
+    assert f"UID:{plan.code}-20260302@kneeclinic" in text
+    assert "SUMMARY:Walk/run\\, stage 1" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "\r\n DESCRIPTION" not in text and "\r\n " in text  # long descriptions fold
