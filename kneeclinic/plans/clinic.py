@@ -18,13 +18,18 @@ def review_card(physio: User, runner: User) -> Card | None:
         return None
     plan = queries.current_plan(runner)
     rows, advice = queries.shoe_rows(runner)
+    cadence = queries.cadence_view(runner)
+    suggested = round(sum(cadence.target_range) / 2) if cadence.target_range else None
     return Card(
         template="plans/_physio_review.html",
         context={
             "runner": runner,
             "view": queries.plan_view(plan, runner) if plan else None,
             "readiness": queries.latest_readiness(runner),
-            "target": queries.latest_target(runner),
+            "target": cadence.target,
+            "baseline": cadence.baseline,
+            "range": cadence.target_range,
+            "suggested": suggested,
             "shoes": [r for r in rows if not r.shoe.retired],
             "rotation": advice,
         },

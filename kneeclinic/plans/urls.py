@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:code>/sign-off/", views.sign_off_plan, name="sign-off-plan"),
     path("sessions/<uuid:code>/morning/", views.record_morning, name="record-morning"),
     path("cadence/", views.review_cadence, name="review-cadence"),
+    path("runners/<uuid:code>/cadence-target/", views.set_runner_target, name="set-runner-target"),
     path("cadence/click-track.wav", views.download_click_track, name="download-click-track"),
     path("shoes/", views.list_shoes, name="list-shoes"),
     path("shoes/<uuid:code>/", views.show_shoe, name="show-shoe"),

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kneeclinic.accounts.access import visible_to
+from kneeclinic.accounts.access import visible_runner_ids, visible_to
+from kneeclinic.accounts.models import User
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities.models import Activity
 from kneeclinic.domain import returntorun as rtr
@@ -222,6 +223,32 @@ def review_cadence(request: AuthenticatedRequest) -> HttpResponse:
             "chart_points": view.chart_points(),
         },
     )
+
+
+@login_required
+@require_POST
+def set_runner_target(request: AuthenticatedRequest, code: object) -> HttpResponse:
+    """A linked physiotherapist sets a runner's cadence target."""
+    if not request.user.is_clinician:
+        raise Http404
+    runner = get_object_or_404(
+        User.objects.filter(visible_runner_ids(request.user)).exclude(pk=request.user.pk),
+        code=code,
+    )
+    form = forms.CadenceTargetForm(request.POST)
+    if form.is_valid():
+        baseline = queries.cadence_view(runner).baseline
+        services.set_cadence_target(
+            runner,
+            form.cleaned_data["target_spm"],
+            set_by=request.user,
+            baseline_spm=baseline.spm if baseline else None,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, f"Cadence target saved for {runner.display_name}.")
+    else:
+        messages.error(request, "A target must be between 140 and 220 steps per minute.")
+    return _next_or(request, "plans:plan")
 
 
 @login_required

@@ -488,3 +488,21 @@ def test_the_coming_sessions_download_as_a_calendar(alice_client: Client, alice:
     assert "SUMMARY:Walk/run\\, stage 1" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert "\r\n DESCRIPTION" not in text and "\r\n " in text  # long descriptions fold
+
+
+def test_the_linked_physio_sets_a_cadence_target_and_others_cannot(
+    client: Client, alice: User, bob: User, charlie: User
+) -> None:
+    url = reverse("plans:set-runner-target", args=[alice.code])
+    client.force_login(charlie)
+    assert client.post(url, {"target_spm": "172"}).status_code == 404
+    client.force_login(alice)
+    assert client.post(url, {"target_spm": "172"}).status_code == 404
+    client.force_login(bob)
+    response = client.post(url, {"target_spm": "172", "note": "Quick, light steps"})
+    assert response.status_code == 302
+    target = alice.cadence_targets.get()
+    assert (target.target_spm, target.set_by, target.note) == (172, bob, "Quick, light steps")
+    response = client.post(url, {"target_spm": "90"}, follow=True)
+    assert b"between 140 and 220" in response.content
+    assert alice.cadence_targets.count() == 1
