@@ -359,3 +359,18 @@ def test_the_load_command_with_no_runs_prints_just_the_guidance(alice: User) -> 
     assert text.startswith("No runs with a distance in the last 30 days yet.")
     assert "weeks" not in text
     assert "spikes" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_runners_planted_spike_is_classed_moderate() -> None:
+    from kneeclinic.core import demo
+
+    _, people = demo.load_demo(today=date(2026, 11, 26))
+    out = StringIO()
+    call_command("load", "--user", demo.RUNNER_EMAIL, "--json", stdout=out)
+    runs = {run["local_date"]: run for run in json.loads(out.getvalue())["runs"]}
+    spike = runs[people.spike_day.isoformat()]
+    assert spike["distance_m"] == pytest.approx(21_300, abs=50)
+    assert 1.3 < spike["ratio"] <= 2.0  # about 12 km before it
+    assert spike["spike"] == "moderate"
