@@ -18,6 +18,7 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.domain import load
 from kneeclinic.domain.activity import SubSport
 from kneeclinic.domain.units import DistanceUnit, format_distance
+from kneeclinic.plans.models import PlanStatus, RunPlan
 from kneeclinic.symptoms.queries import pain_status
 
 INDOOR = frozenset({SubSport.TREADMILL, SubSport.INDOOR, SubSport.VIRTUAL})
@@ -110,6 +111,19 @@ def pain_light(runner: User) -> load.PainLight:
     """Today's light from the diary's pain model; green when the diary has nothing to say."""
     light = pain_status(runner).light
     return load.PainLight.GREEN if light is None else load.PainLight(str(light))
+
+
+def planned_session(runner: User) -> dict[str, object] | None:
+    """The current stage of the runner's active return-to-run plan, when it is set by distance."""
+    plan = RunPlan.objects.filter(runner=runner, status=PlanStatus.ACTIVE).first()
+    if plan is None or plan.stage.total_distance_m is None:
+        return None
+    distance_m = plan.stage.total_distance_m
+    return {
+        "label": f"Stage {plan.stage.number} of your return-to-run plan",
+        "distance": format_distance(distance_m, unit_of(runner), decimals=2),
+        "query": f"{round(distance_m)} m",
+    }
 
 
 def summary_for(runner: User, now: datetime | None = None) -> load.LoadSummary:

@@ -29,7 +29,10 @@ def load(request: AuthenticatedRequest) -> HttpResponse:
     if key not in queries.RANGES:
         key = queries.DEFAULT_RANGE
     summary = queries.summary_for(request.user)
-    context = queries.page_context(summary, key) | {"plan": _plan(request, summary)}
+    context = queries.page_context(summary, key) | {
+        "plan": _plan(request, summary),
+        "session": queries.planned_session(request.user),
+    }
     return render(request, "training/load_show.html", context)
 
 

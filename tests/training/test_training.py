@@ -374,3 +374,33 @@ def test_the_demo_runners_planted_spike_is_classed_moderate() -> None:
     assert spike["distance_m"] == pytest.approx(21_300, abs=50)
     assert 1.3 < spike["ratio"] <= 2.0  # about 12 km before it
     assert spike["spike"] == "moderate"
+
+
+def test_the_current_stage_of_a_return_to_run_plan_can_be_checked(
+    alice: User, alice_client: Client, alices_runs: list[Activity]
+) -> None:
+    from kneeclinic.plans.models import RunPlan
+
+    assert queries.planned_session(alice) is None
+    RunPlan.objects.create(
+        runner=alice, template_slug="army-walk-run", start_date=date(2026, 11, 20), stage_index=1
+    )
+    session = queries.planned_session(alice)
+    assert session == {
+        "label": "Stage 2 of your return-to-run plan",
+        "distance": "2.41 km",
+        "query": "2414 m",
+    }
+    body = alice_client.get(LOAD_URL).content.decode()
+    assert "Stage 2 of your return-to-run plan, 2.41 km" in body
+    answer = alice_client.get(reverse("training:check-plan"), {"distance": "2414 m"})
+    assert "2.4 km is within your guide of 15.6 km" in answer.content.decode()
+
+
+def test_a_plan_set_by_time_offers_no_distance_to_check(alice: User) -> None:
+    from kneeclinic.plans.models import RunPlan
+
+    RunPlan.objects.create(
+        runner=alice, template_slug="graded-running-time", start_date=date(2026, 11, 20)
+    )
+    assert queries.planned_session(alice) is None
