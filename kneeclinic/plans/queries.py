@@ -271,9 +271,15 @@ def shoe_rows(user: User) -> tuple[list[ShoeRow], shoe_rules.RotationAdvice]:
 
 
 @dataclass(frozen=True, slots=True)
+class ShoeRunRow:
+    use: ShoeUse
+    distance_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShoeDetail:
     row: ShoeRow
-    runs: list[ShoeUse]
+    runs: list[ShoeRunRow]
     pain: shoe_rules.PainAroundChange | None
     too_old_for_plan: bool
 
@@ -298,9 +304,16 @@ def _pain_by_day(user: User, since: datetime) -> list[tuple[date, int]]:
 def shoe_detail(shoe: Shoe, user: User) -> ShoeDetail:
     rows, _ = shoe_rows(user)
     row = next(r for r in rows if r.shoe.pk == shoe.pk)
-    uses = list(
-        ShoeUse.objects.filter(shoe=shoe).select_related("activity").order_by("-activity__start")
-    )
+    unit = unit_of(user)
+    uses = [
+        ShoeRunRow(
+            use,
+            format_distance(use.activity.distance_m, unit) if use.activity.distance_m else "",
+        )
+        for use in ShoeUse.objects.filter(shoe=shoe)
+        .select_related("activity")
+        .order_by("-activity__start")
+    ]
     window = timedelta(days=shoe_rules.PAIN_WINDOW_DAYS)
     since = datetime.combine(shoe.start_date - window, datetime.min.time(), tzinfo=user.tz)
     pain = shoe_rules.pain_around_change(shoe.start_date, _pain_by_day(user, since))
