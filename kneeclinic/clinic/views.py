@@ -468,3 +468,57 @@ def audit_export(request: AuthenticatedRequest) -> HttpResponseBase:
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _admin_only(request: AuthenticatedRequest) -> int:
+    """The admin's clinic id; 404 for anyone who is not a clinic admin."""
+    clinic_id = request.user.clinic_id
+    if request.user.role != Role.ADMIN or clinic_id is None:
+        raise Http404("Clinic admins only")
+    return clinic_id
+
+
+@login_required
+@never_cache
+@require_GET
+def staff(request: AuthenticatedRequest) -> HttpResponse:
+    """A clinic admin sees the clinic's staff (no clinical data) and can remove someone."""
+    clinic_id = _admin_only(request)
+    people = User.objects.filter(clinic_id=clinic_id).order_by("role", "email")
+    return render(request, "clinic/staff.html", {"people": people})
+
+
+@login_required
+@require_POST
+def remove_staff(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """Remove a physio from the clinic: their access ends at once and their care links end."""
+    clinic_id = _admin_only(request)
+    person = get_object_or_404(
+        User.objects.filter(clinic_id=clinic_id).exclude(pk=request.user.pk),
+        code=code,
+    )
+    User.objects.filter(pk=person.pk).update(clinic=None)
+    audit.record(
+        actor=request.user,
+        runner=None,
+        action=AuditAction.UPDATE,
+        object_type="staff",
+        object_code=person.code,
+        verb="remove-from-clinic",
+        request=request,
+    )
+    for link in CareLink.objects.filter(
+        physio=person, status=CareLink.Status.ACTIVE
+    ).select_related("runner"):
+        invitations.end_link(link, person)
+        audit.record(
+            actor=request.user,
+            runner=link.runner,
+            action=AuditAction.UPDATE,
+            object_type="care_link",
+            object_code=link.code,
+            verb="revoke",
+            request=request,
+        )
+    messages.success(request, f"{person.display_name} is no longer part of the clinic.")
+    return redirect("clinic:staff")

@@ -145,6 +145,18 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
         audited=frozenset({"linked_physio"}),  # the revoke event
     ),
     "clinic:audit-export": Rule("GET", no_kwargs, row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)),
+    "clinic:staff": Rule("GET", no_kwargs, row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)),
+    # The admin removes bob (same clinic); nobody else may, and charlie's clinic is not theirs.
+    "clinic:remove-staff": Rule(
+        "POST",
+        lambda w: {"code": w.people["linked_physio"].code},  # type: ignore[union-attr]
+        row(NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT),
+        snapshot=lambda w: (
+            User.objects.filter(pk=w.people["linked_physio"].pk)  # type: ignore[union-attr]
+            .values_list("clinic_id")
+            .get()
+        ),
+    ),
     "clinic:sharing": Rule("GET", no_kwargs, row(OK, OK, OK)),
     "clinic:agree": Rule(
         "POST",
@@ -256,5 +268,5 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
         event = AuditEvent.objects.latest("id")
         assert event.actor_id == person.pk  # type: ignore[union-attr]
         assert event.outcome == ("denied" if expected == NOT_FOUND else "allowed")
-    elif name != "clinic:audit-export" and name != "clinic:end-link":
+    elif name not in {"clinic:audit-export", "clinic:end-link", "clinic:remove-staff"}:
         assert new_events == 0, f"{name} by {actor} wrote unexpected audit events"

@@ -202,3 +202,26 @@ def test_a_runner_visiting_the_caseload_is_sent_to_their_sharing_page(alice: Use
     response = logged_in(alice).get(reverse("clinic:caseload"))
     assert response.status_code == 302
     assert response["Location"] == reverse("clinic:sharing")
+
+
+def test_a_clinic_admin_removes_a_physio_and_their_access_ends_at_once(
+    alice: User, bob: User, erin: User
+) -> None:
+    bob_client = logged_in(bob)
+    timeline = reverse("clinic:runner", args=[alice.code])
+    assert bob_client.get(timeline).status_code == 200
+    staff = logged_in(erin).get(reverse("clinic:staff"))
+    assert b"Remove Bob from the clinic" in staff.content
+    assert b"alice@example.com" not in staff.content  # the admin sees staff, not runners
+    logged_in(erin).post(reverse("clinic:remove-staff", args=[bob.code]))
+    assert bob_client.get(timeline).status_code == 404
+    assert CareLink.objects.get(runner=alice, physio=bob).status == "ended"
+    assert AuditEvent.objects.filter(actor=erin, verb="remove-from-clinic").count() == 1
+    assert AuditEvent.objects.filter(actor=erin, verb="revoke", runner=alice).count() == 1
+
+
+def test_an_admin_cannot_remove_someone_from_another_clinic(charlie: User, erin: User) -> None:
+    response = logged_in(erin).post(reverse("clinic:remove-staff", args=[charlie.code]))
+    assert response.status_code == 404
+    charlie.refresh_from_db()
+    assert charlie.clinic is not None
