@@ -350,7 +350,8 @@ class PlanTemplate:
 ARMY_TEMPLATE = PlanTemplate(
     slug="army-walk-run",
     name="Walk/run by distance (US Army programme)",
-    source="clinical.md §10.2 (US Army return-to-run programme, Trials 2023 protocol)",
+    # clinical.md §10.2
+    source="US Army standard return-to-run programme (published trial protocol, Trials 2023)",
     summary=(
         "Six stages from 1 mile of 3-minute runs with 2-minute walks to 2 miles of continuous "
         "running, on level ground, at an easy effort."
@@ -368,7 +369,8 @@ ARMY_TEMPLATE = PlanTemplate(
 MOEN_TEMPLATE = PlanTemplate(
     slug="graded-running-time",
     name="Graded running by time (Moen 2012)",
-    source="clinical.md §10.3 (graded running programme adapted from Moen et al. 2012)",
+    # clinical.md §10.3
+    source="Graded running programme adapted from Moen et al. 2012",
     summary=(
         "Six stages from 16 minutes of 2-minute runs and 2-minute walks on a treadmill to "
         "18 minutes of continuous running outdoors, three times a week."
