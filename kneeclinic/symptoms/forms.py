@@ -50,6 +50,7 @@ class PainEntryForm(forms.Form):
         help_text="Leave empty for now.",
     )
     client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    run = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def clean_at(self) -> Any:
         at = self.cleaned_data.get("at")

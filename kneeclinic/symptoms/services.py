@@ -124,8 +124,15 @@ def record_pain(
     note: str = "",
     at: datetime | None = None,
     client_token: uuid.UUID | None = None,
+    activity: Activity | None = None,
 ) -> Recorded:
-    """Record a pain score. A future time is refused; a double tap is merged into one entry."""
+    """Record a pain score. A future time is refused; a double tap is merged into one entry.
+
+    The entry is linked to ``activity`` when given (it must be the runner's own), otherwise to
+    the run it most likely belongs to.
+    """
+    if activity is not None and activity.runner_id != runner.pk:
+        raise ValidationError("That run is not one of yours.")
     now = timezone.now()
     at = at or now
     if at > now + FUTURE_SLACK:
@@ -160,7 +167,7 @@ def record_pain(
                 spot=spot,
                 note=note.strip(),
                 at=at,
-                activity=_run_for(runner, at, when),
+                activity=activity or _run_for(runner, at, when),
                 client_token=client_token,
             )
     except IntegrityError:  # the same token raced in from a second tap

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kneeclinic.accounts.access import visible_to
+from kneeclinic.accounts.models import User
 from kneeclinic.accounts.types import AuthenticatedRequest
+from kneeclinic.activities.models import Activity
 from kneeclinic.domain import pain, proms, selfhelp, triage, triage_fhir
 from kneeclinic.symptoms import charts, queries, services
 from kneeclinic.symptoms.forms import (
@@ -63,11 +65,13 @@ def diary(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_pain(request: AuthenticatedRequest) -> HttpResponse:
+    """Record pain; ``?run=<code>&when=after_run`` links it to a run and preselects the time."""
     runner = request.user
     if request.method == "POST":
         form = PainEntryForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            run = Activity.objects.filter(runner=runner, code=data["run"]).first()
             try:
                 services.record_pain(
                     runner,
@@ -78,15 +82,30 @@ def add_pain(request: AuthenticatedRequest) -> HttpResponse:
                     note=data["note"],
                     at=data["at"],
                     client_token=data["client_token"],
+                    activity=run,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, f"Saved: pain {data['pain_nrs']} out of 10.")
                 return redirect("symptoms:diary")
+        run = None
     else:
-        form = PainEntryForm(initial={"knee": runner.sore_knee, "client_token": uuid.uuid4()})
-    return render(request, "symptoms/pain_add.html", {"form": form})
+        initial = {"knee": runner.sore_knee, "client_token": uuid.uuid4()}
+        if request.GET.get("when") in {w.value for w in pain.PainWhen}:
+            initial["when"] = request.GET["when"]
+        run = _own_run(runner, request.GET.get("run", ""))
+        if run is not None:
+            initial["run"] = run.code
+        form = PainEntryForm(initial=initial)
+    return render(request, "symptoms/pain_add.html", {"form": form, "run": run})
+
+
+def _own_run(runner: User, code: str) -> Activity | None:
+    try:
+        return Activity.objects.filter(runner=runner, code=uuid.UUID(code)).first()
+    except ValueError:
+        return None
 
 
 @login_required

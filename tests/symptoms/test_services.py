@@ -149,3 +149,9 @@ def test_a_kujala_answer_set_is_scored_and_stored(alice: User) -> None:
     assert queries.akps_history(alice) == [response]
     with pytest.raises(PromError, match="missing"):
         services.submit_akps(alice, {})
+
+
+def test_pain_cannot_be_linked_to_someone_elses_run(alice: User, charlie: User) -> None:
+    run = Activity.objects.create(runner=charlie, start=NOW - timedelta(hours=1), elapsed_s=600)
+    with pytest.raises(ValidationError, match="not one of yours"):
+        services.record_pain(alice, pain_nrs=2, when="after_run", activity=run)

@@ -347,3 +347,23 @@ def test_a_check_from_an_older_question_set_asks_the_runner_to_start_again(
     assert response["Location"] == reverse("symptoms:start-checker")
     page = alice_client.get(response["Location"]).content.decode()
     assert "older set of questions" in page
+
+
+def test_pain_can_be_recorded_for_a_chosen_run_from_its_page(
+    alice_client: Client, alice: User, charlie: User
+) -> None:
+    run = Activity.objects.create(
+        runner=alice, start=NOW - timedelta(days=3), elapsed_s=1800, name="Hill reps"
+    )
+    url = reverse("symptoms:add-pain") + f"?run={run.code}&when=after_run"
+    html = alice_client.get(url).content.decode()
+    assert "Hill reps" in html
+    assert 'value="after_run"' in html
+    alice_client.post(
+        reverse("symptoms:add-pain"), {"pain_nrs": "3", "when": "after_run", "run": str(run.code)}
+    )
+    assert PainEntry.objects.get().activity == run
+    other = Activity.objects.create(runner=charlie, start=NOW, elapsed_s=60, name="Not hers")
+    html = alice_client.get(reverse("symptoms:add-pain") + f"?run={other.code}").content.decode()
+    assert "Not hers" not in html
+    assert alice_client.get(reverse("symptoms:add-pain") + "?run=nonsense").status_code == 200
