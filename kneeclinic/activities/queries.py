@@ -262,3 +262,52 @@ def facts(activity: Activity, unit: units.DistanceUnit) -> list[tuple[str, str]]
     if activity.how_it_felt:
         rows.append(("How it felt", activity.how_it_felt))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeNote:
+    activity: Activity
+    label: str
+    badge: str
+
+
+def spike_of(activity: Activity) -> SpikeNote | None:
+    """The load rules' verdict on this run when it is a spike (the training area's analysis)."""
+    from kneeclinic.training import queries as training
+
+    run = training.spikes_by_code(activity.runner).get(str(activity.code))
+    if run is None or not run.is_spike or run.spike is None:
+        return None
+    return SpikeNote(activity, training.SPIKE_LABELS[run.spike], training.SPIKE_BADGES[run.spike])
+
+
+def spikes_in(batch: Import) -> list[SpikeNote]:
+    """The runs of this import that the load rules flag as a spike, oldest first."""
+    from kneeclinic.training import queries as training
+
+    codes = {
+        str(code): code
+        for code in ActivityFile.objects.filter(import_file__batch=batch).values_list(
+            "activity__code", flat=True
+        )
+    }
+    if not codes:
+        return []
+    flagged = [
+        run
+        for code, run in training.spikes_by_code(batch.runner).items()
+        if code in codes and run.is_spike and run.spike is not None
+    ]
+    activities = {
+        str(a.code): a for a in Activity.objects.filter(code__in=[codes[r.code] for r in flagged])
+    }
+    notes = []
+    for run in sorted(flagged, key=lambda r: r.start):
+        if run.code in activities and run.spike is not None:
+            spike = run.spike
+            notes.append(
+                SpikeNote(
+                    activities[run.code], training.SPIKE_LABELS[spike], training.SPIKE_BADGES[spike]
+                )
+            )
+    return notes

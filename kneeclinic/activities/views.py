@@ -93,6 +93,7 @@ def show_run(request: AuthenticatedRequest, code: object) -> HttpResponse:
             "route": queries.route_path(samples),
             "laps": queries.laps(activity, unit),
             "merges": list(activity.merges.all()),
+            "spike": queries.spike_of(activity),
         },
     )
 
@@ -223,7 +224,11 @@ def show_import(request: AuthenticatedRequest, code: object) -> HttpResponse:
     batch = get_object_or_404(Import, code=code, runner=request.user)
     if services.needs_restart(batch):
         services.enqueue(batch)  # its worker was stopped: carry on where it left off
-    context = {"batch": batch, "failures": queries.failures(batch)[:500]}
+    context = {
+        "batch": batch,
+        "failures": queries.failures(batch)[:500],
+        "spikes": [] if batch.is_active else queries.spikes_in(batch),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "activities/import_show.html#progress", context)
     return render(request, "activities/import_show.html", context)

@@ -233,3 +233,33 @@ def test_others_cannot_see_or_change_a_runners_runs(
     other = make_user("dave@example.com")
     client.force_login(other)
     assert client.get(reverse("activities:edit-run", args=[run.code])).status_code == 404
+
+
+def test_a_spike_is_named_on_the_import_summary_and_on_its_run_page(
+    alice: User, alice_client: Client
+) -> None:
+    files = [
+        (
+            f"easy{week}.fit",
+            fit_run(start=START + timedelta(days=7 * week), seconds=1000, speed=5.0),
+        )
+        for week in range(4)
+    ]
+    files.append(("long.fit", fit_run(start=START + timedelta(days=28), seconds=2400, speed=5.0)))
+    batch = services.create_import(alice, [(name, [data]) for name, data in files])
+    services.run_import(batch.pk)
+    summary = alice_client.get(
+        reverse("activities:show-import", args=[batch.code])
+    ).content.decode()
+    assert "Runs much longer than the month before" in summary
+    assert summary.count("badge--red") == 1 and "more than double" in summary
+    long_run = Activity.objects.filter(runner=alice).order_by("-distance_m").first()
+    assert long_run is not None
+    page = alice_client.get(reverse("activities:show-run", args=[long_run.code])).content.decode()
+    assert "much longer than your longest run in the 30 days before it" in page
+    easy = Activity.objects.filter(runner=alice).order_by("distance_m").first()
+    assert easy is not None
+    assert (
+        "badge--red"
+        not in alice_client.get(reverse("activities:show-run", args=[easy.code])).content.decode()
+    )
