@@ -88,11 +88,16 @@ def test_the_interval_timer_counts_down_and_switches_on_its_own(page: Any, serve
     assert page.get_by_role("button", name="Pause").is_hidden()
     page.get_by_role("button", name="Start").click()
     assert page.get_by_role("button", name="Start").is_hidden()
+    # Every beep of the session is scheduled on the audio clock at the start, so the cues keep
+    # time with the screen off: 4 runs x 2 tones + 4 walks x 1 tone + 3 finishing tones.
+    scheduled = "document.querySelector('[data-interval-timer]').timer.beeper.nodes.length"
+    assert page.evaluate(scheduled) == 15
     page.wait_for_timeout(1300)
     assert timer.get_attribute("data-phase") == "run"
     assert timer.locator("[data-timer-remaining]").inner_text() in {"1:59", "1:58"}
     page.get_by_role("button", name="Pause").click()
     assert page.get_by_role("button", name="Resume").is_visible()
+    assert page.evaluate(scheduled) == 0
     page.get_by_role("button", name="Reset").click()
     assert timer.locator("[data-timer-remaining]").inner_text() == "2:00"
     assert timer.locator("[data-timer-step]").inner_text() == "1 of 8"

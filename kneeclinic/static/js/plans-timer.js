@@ -15,6 +15,7 @@
 
   function Beeper() {
     this.ctx = null;
+    this.nodes = [];
   }
   Beeper.prototype.unlock = function () {
     var AudioContext = window.AudioContext || window.webkitAudioContext;
@@ -25,12 +26,14 @@
       this.ctx.resume();
     }
   };
-  // pattern: list of [frequency Hz, duration s]; a short gap follows each tone.
-  Beeper.prototype.play = function (pattern) {
+  // pattern: list of [frequency Hz, duration s]; a short gap follows each tone. The tones are
+  // scheduled on the audio clock ``delay`` seconds ahead, so they sound on time even when the
+  // phone throttles the page's timers (screen off, another app in front).
+  Beeper.prototype.play = function (pattern, delay) {
     if (!this.ctx) {
       return;
     }
-    var t = this.ctx.currentTime + 0.02;
+    var t = this.ctx.currentTime + 0.02 + (delay || 0);
     for (var i = 0; i < pattern.length; i++) {
       var osc = this.ctx.createOscillator();
       var gain = this.ctx.createGain();
@@ -41,8 +44,19 @@
       osc.connect(gain).connect(this.ctx.destination);
       osc.start(t);
       osc.stop(t + pattern[i][1] + 0.02);
+      this.nodes.push(osc);
       t += pattern[i][1] + 0.12;
     }
+  };
+  Beeper.prototype.cancel = function () {
+    this.nodes.forEach(function (osc) {
+      try {
+        osc.stop();
+      } catch (error) {
+        // already finished
+      }
+    });
+    this.nodes = [];
   };
 
   var CUES = {
@@ -87,18 +101,36 @@
 
   Timer.prototype.cue = function (name) {
     var cue = CUES[name];
-    this.beeper.play(cue.tones);
     if (navigator.vibrate) {
       navigator.vibrate(cue.vibrate);
     }
     this.el("status").textContent = cue.say;
   };
 
+  // Sound every remaining change of interval (and the end) on the audio clock, from now.
+  Timer.prototype.scheduleSounds = function () {
+    var elapsed = this.elapsedBefore;
+    var t = 0;
+    for (var i = 0; i <= this.intervals.length; i++) {
+      var name = i < this.intervals.length ? this.intervals[i][0] : "done";
+      if (t > elapsed || (t === elapsed && i === this.lastIndex + 1)) {
+        this.beeper.play(CUES[name].tones, t - elapsed);
+      }
+      if (i < this.intervals.length) {
+        t += this.intervals[i][1];
+      }
+    }
+  };
+
   Timer.prototype.start = function () {
-    if (this.startedAt !== null || this.elapsedBefore >= this.total) {
+    if (this.startedAt !== null) {
       return;
     }
+    if (this.elapsedBefore >= this.total) {
+      this.reset();
+    }
     this.beeper.unlock();
+    this.scheduleSounds();
     this.startedAt = performance.now();
     var self = this;
     this.tick = window.setInterval(function () { self.render(); }, 250);
@@ -110,7 +142,11 @@
     this.render();
   };
 
-  Timer.prototype.stopTicking = function () {
+  // keepSounds: at the natural end, let the finishing tones ring out.
+  Timer.prototype.stopTicking = function (keepSounds) {
+    if (!keepSounds) {
+      this.beeper.cancel();
+    }
     if (this.tick !== null) {
       window.clearInterval(this.tick);
       this.tick = null;
@@ -155,8 +191,8 @@
     if (pos.index >= this.intervals.length) {
       this.elapsedBefore = this.total;
       this.startedAt = null;
-      this.stopTicking();
-      this.el("start").textContent = "Start";
+      this.stopTicking(true);
+      this.el("start").textContent = "Start again";
       this.el("phase").textContent = "Finished";
       this.root.dataset.phase = "done";
       this.el("remaining").textContent = "0:00";
