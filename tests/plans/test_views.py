@@ -78,6 +78,7 @@ def test_a_failed_readiness_check_says_what_to_work_on_with_exercise_links(
     assert b"One-leg squat to a box" in page.content  # the library's name for the exercise
     assert b"One-leg squat to a box" in response.content
     assert b"Side step-down" in response.content
+    assert b'href="/exercises/library/single-leg-squat-to-box/"' in response.content
     assert b"warning sign" in response.content
     assert not ReadinessCheck.objects.get().passed
 
