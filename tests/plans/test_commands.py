@@ -61,3 +61,32 @@ def test_plan_status_reports_the_stage_and_last_decision(alice: User) -> None:
     assert "Last decision: repeat" in out.getvalue()
     with pytest.raises(CommandError, match="No account"):
         call_command("plan_status", "nobody@example.com")
+
+
+@pytest.mark.django_db
+def test_cadence_analyse_works_out_every_run_again(alice: User) -> None:
+    from datetime import UTC, datetime
+
+    from kneeclinic.activities.models import Activity
+
+    for day, spm in ((2, 164.0), (4, None)):
+        Activity.objects.create(
+            runner=alice,
+            sport="running",
+            start=datetime(2026, 3, day, 7, 0, tzinfo=UTC),
+            elapsed_s=1800,
+            distance_m=5000,
+            avg_cadence_spm=spm,
+        )
+    out = StringIO()
+    call_command("cadence_analyse", "alice@example.com", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {
+        "email": "alice@example.com",
+        "analysed": 1,
+        "without_cadence": 1,
+    }
+    out = StringIO()
+    call_command("cadence_analyse", "alice@example.com", stdout=out)
+    assert "cadence worked out for 1 runs; 1 had none" in out.getvalue()
+    with pytest.raises(CommandError, match="No account"):
+        call_command("cadence_analyse", "nobody@example.com")
