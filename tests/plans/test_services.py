@@ -331,3 +331,27 @@ def test_a_new_default_shoe_replaces_the_old_default(alice: User) -> None:
     assert not second.is_default
     with pytest.raises(services.PlanError, match="no field"):
         services.update_shoe(first, colour="red")
+
+
+@pytest.mark.corpus
+def test_a_real_run_stores_a_histogram_that_gives_the_same_share_on_target(alice: User) -> None:
+    import os
+    from pathlib import Path
+
+    from kneeclinic.domain import technique
+    from kneeclinic.domain.parsers import parse
+
+    root = os.environ.get("KNEECLINIC_CORPUS")
+    base = Path(root) if root else Path(__file__).resolve().parents[2] / ".." / "shared"
+    path = (base if root else base / "data" / "activities") / "fit" / "gc__Fr955v19.28andStryd.fit"
+    if not path.is_file():
+        pytest.skip(f"the shared activity corpus is not here ({path}); set KNEECLINIC_CORPUS")
+    (parsed,) = parse(path.name, path.read_bytes())
+    assert parsed.samples is not None
+    activity = run(alice, parsed.start, (parsed.distance_m or 0) / 1000, parsed.elapsed_s / 60)
+    stored = services.analyse_run(activity, parsed.samples)
+    assert stored is not None
+    assert stored.avg_spm == pytest.approx(166.4, abs=0.1)
+    for target in (160, 166, 172):
+        expected = technique.share_on_target(parsed.samples, target)
+        assert services.share_on_target(stored, target) == pytest.approx(expected, abs=1e-6)
