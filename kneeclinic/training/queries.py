@@ -50,7 +50,7 @@ def unit_of(user: User) -> DistanceUnit:
 
 
 RECORD_FIELDS = (
-    "pk",
+    "code",
     "start",
     "utc_offset_s",
     "elapsed_s",
@@ -69,6 +69,13 @@ def _aware(value: datetime | str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _public_code(value: object) -> str:
+    """An activity's UUID code as text: SQLite keeps 32 hex digits, PostgreSQL a uuid."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
 def _raw_rows(runner: User) -> list[tuple[Any, ...]]:
     """The rows without Django's per-value converters, which cost more than the analysis."""
     query = Activity.objects.filter(runner=runner).values_list(*RECORD_FIELDS)
@@ -79,14 +86,10 @@ def _raw_rows(runner: User) -> list[tuple[Any, ...]]:
 
 
 def run_records(runner: User) -> list[load.RunRecord]:
-    """Every activity of ``runner`` as a plain record for the load analysis (one query).
-
-    A record's ``code`` is the activity's primary key as text: reading the public UUID codes of
-    thousands of rows costs more than the whole analysis (see ``activity_codes``).
-    """
+    """Every activity of ``runner`` as a plain record (code = the activity's code), in one query."""
     return [
         load.RunRecord(
-            code=str(pk),
+            code=_public_code(code),
             start=_aware(start),
             distance_m=float(distance_m or 0.0),
             duration_s=float(moving_s if moving_s is not None else elapsed_s),
@@ -95,16 +98,10 @@ def run_records(runner: User) -> list[load.RunRecord]:
             indoor=sub_sport in INDOOR,
             utc_offset_s=offset,
         )
-        for pk, start, offset, elapsed_s, moving_s, distance_m, sport, sub_sport, excluded in (
+        for code, start, offset, elapsed_s, moving_s, distance_m, sport, sub_sport, excluded in (
             _raw_rows(runner)
         )
     ]
-
-
-def activity_codes(runner: User) -> dict[str, str]:
-    """Each activity's public code by the record code that :func:`run_records` gives it."""
-    rows = Activity.objects.filter(runner=runner).values_list("pk", "code")
-    return {str(pk): str(code) for pk, code in rows}
 
 
 def pain_light(runner: User) -> load.PainLight:
@@ -137,12 +134,12 @@ def summary_for(runner: User, now: datetime | None = None) -> load.LoadSummary:
     )
 
 
-def spikes_by_activity(runner: User) -> dict[int, load.RunLoad]:
-    """Each activity's place in the load analysis (its spike, ratio and reference) by its pk.
+def spikes_by_code(runner: User) -> dict[str, load.RunLoad]:
+    """Each activity's place in the load analysis (its spike, ratio and reference) by its code.
 
-    For the run pages and the import summary: ``spikes_by_activity(runner)[activity.pk].spike``.
+    For the run pages and the import summary: ``spikes_by_code(runner)[str(activity.code)]``.
     """
-    return {int(run.code): run for run in summary_for(runner).runs}
+    return summary_for(runner).by_code()
 
 
 # --- shaping for the page ------------------------------------------------------------------------
@@ -235,12 +232,8 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def as_json(summary: load.LoadSummary, codes: dict[str, str] | None = None) -> dict[str, Any]:
-    """The summary as plain JSON data: metres and seconds, ratios unrounded.
-
-    ``codes`` maps record codes to the activities' public codes (see :func:`activity_codes`).
-    """
-    codes = codes or {}
+def as_json(summary: load.LoadSummary) -> dict[str, Any]:
+    """The summary as plain JSON data: metres and seconds, ratios unrounded."""
     ratios = summary.acute_chronic
     return {
         "today": _iso(summary.today),
@@ -292,7 +285,7 @@ def as_json(summary: load.LoadSummary, codes: dict[str, str] | None = None) -> d
         ],
         "runs": [
             {
-                "activity": codes.get(run.code, run.code),
+                "activity": run.code,
                 "start": _iso(run.start),
                 "local_date": _iso(run.local_date),
                 "distance_m": run.distance_m,

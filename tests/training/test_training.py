@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import pytest
 import time_machine
@@ -69,17 +70,16 @@ def test_activities_become_run_records_with_their_local_day(alice: User) -> None
     )
     add_run(alice, 1, 0, distance_m=None, excluded_from_load=True, sport="walking")
     records = {record.code: record for record in queries.run_records(alice)}
-    record = records[str(late.pk)]
+    record = records[str(late.code)]
     assert record.utc_offset_s == -5 * 3600
     assert record.duration_s == 3_000  # elapsed time when there is no moving time
     assert record.indoor
-    other = next(r for code, r in records.items() if code != str(late.pk))
+    other = next(r for code, r in records.items() if code != str(late.code))
     assert (other.distance_m, other.excluded, other.sport) == (0.0, True, "walking")
     assert other.utc_offset_s is None
     # the run abroad counts on the Sunday where it happened
-    loads = queries.spikes_by_activity(alice)
-    assert loads[late.pk].local_date == date(2026, 11, 15)
-    assert queries.activity_codes(alice)[str(late.pk)] == str(late.code)
+    loads = queries.spikes_by_code(alice)
+    assert loads[str(late.code)].local_date == date(2026, 11, 15)
 
 
 def test_the_diary_light_feeds_the_guardrail(alice: User, alices_runs: list[Activity]) -> None:
@@ -94,11 +94,11 @@ def test_the_diary_light_feeds_the_guardrail(alice: User, alices_runs: list[Acti
     assert "amber zone" in summary.sentence
 
 
-def test_spikes_by_activity_flags_the_runs_that_were_spikes(
+def test_spikes_by_code_flags_the_runs_that_were_spikes(
     alice: User, alices_runs: list[Activity]
 ) -> None:
-    spikes = queries.spikes_by_activity(alice)
-    first, long, short = (spikes[run.pk] for run in alices_runs)
+    spikes = queries.spikes_by_code(alice)
+    first, long, short = (spikes[str(run.code)] for run in alices_runs)
     assert first.spike is SpikeClass.INSUFFICIENT_HISTORY
     assert long.spike is SpikeClass.INSUFFICIENT_HISTORY  # the 8 km run was 34 days earlier
     assert short.spike is SpikeClass.REFERENCE
@@ -176,7 +176,7 @@ def test_the_chart_data_groups_runs_by_spike_class(alice: User) -> None:
     assert moderate["points"] == [[queries._ms(spike.start.date()), 12.0, 1.5]]
     assert moderate["label"] == "Moderate spike (30 to 100 % longer)"
     context = queries.page_context(summary, "3m")
-    assert [row["run"].code for row in context["spike_rows"]] == [str(spike.pk)]
+    assert [row["run"].code for row in context["spike_rows"]] == [str(spike.code)]
     assert len(context["spike_notes"]) == 1
 
 
@@ -350,6 +350,9 @@ def test_start_times_from_either_database_come_back_aware() -> None:
     aware = datetime(2026, 11, 26, 7, tzinfo=UTC)
     assert queries._aware("2026-11-26 07:00:00") == aware
     assert queries._aware(aware) is aware
+    code = "0b5cad12345678901234567890abcdef"
+    assert queries._public_code(code) == "0b5cad12-3456-7890-1234-567890abcdef"
+    assert queries._public_code(UUID(code)) == "0b5cad12-3456-7890-1234-567890abcdef"
 
 
 def test_the_load_command_with_no_runs_prints_just_the_guidance(alice: User) -> None:

@@ -26,8 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user with the email {options['user']}.")
         summary = queries.summary_for(runner)
         if options["json"]:
-            report = queries.as_json(summary, queries.activity_codes(runner))
-            self.stdout.write(json.dumps(report, indent=2))
+            self.stdout.write(json.dumps(queries.as_json(summary), indent=2))
             return
         unit = summary.unit
         lines = [summary.sentence, "", "Next run: " + summary.next_run.reason]
