@@ -325,8 +325,8 @@ def classify_progression(change: float | None) -> ProgressionClass:
 def is_implausible(distance_m: float, duration_s: float) -> bool:
     """A device error, not a run: faster than 7 m/s (2:23 min/km) overall, or over 500 km.
 
-    No one averages that over a whole recorded run (world-record pace from 5,000 m up is slower),
-    so such a file would only poison the metrics.
+    A product rule (no clinical source): no one averages that over a whole recorded run
+    (world-record pace from 5,000 m up is slower), so such a file would only poison the metrics.
     """
     if distance_m > MAX_PLAUSIBLE_DISTANCE_M:
         return True
