@@ -9,15 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 
 from kneeclinic.activities.models import StoredFile
-
-CHUNK_BYTES = 1024 * 1024
 
 
 def root() -> Path:
@@ -55,14 +53,14 @@ def store_chunks(chunks: Iterable[bytes]) -> StoredFile:
     return StoredFile.objects.get_or_create(sha256=sha256, defaults={"size": size})[0]
 
 
-def _finish(sha256: str, size: int, write: object) -> StoredFile:
+def _finish(sha256: str, size: int, write: Callable[[IO[bytes]], object]) -> StoredFile:
     final = path_of(sha256)
     if not final.exists():
         final.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".incoming-")
         try:
             with os.fdopen(handle, "wb") as out:
-                write(out)  # type: ignore[operator]
+                write(out)
             Path(temporary).replace(final)
         finally:
             Path(temporary).unlink(missing_ok=True)
