@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from kneeclinic.activities.models import StoredFile
 
@@ -50,7 +51,7 @@ def store_chunks(chunks: Iterable[bytes]) -> StoredFile:
         Path(temporary).replace(final)
     finally:
         Path(temporary).unlink(missing_ok=True)
-    return StoredFile.objects.get_or_create(sha256=sha256, defaults={"size": size})[0]
+    return _row(sha256, size)
 
 
 def _finish(sha256: str, size: int, write: Callable[[IO[bytes]], object]) -> StoredFile:
@@ -64,7 +65,7 @@ def _finish(sha256: str, size: int, write: Callable[[IO[bytes]], object]) -> Sto
             Path(temporary).replace(final)
         finally:
             Path(temporary).unlink(missing_ok=True)
-    return StoredFile.objects.get_or_create(sha256=sha256, defaults={"size": size})[0]
+    return _row(sha256, size)
 
 
 def open_stored(stored: StoredFile) -> IO[bytes]:
@@ -73,3 +74,15 @@ def open_stored(stored: StoredFile) -> IO[bytes]:
 
 def read_stored(stored: StoredFile) -> bytes:
     return path_of(stored.sha256).read_bytes()
+
+
+def _row(sha256: str, size: int) -> StoredFile:
+    """The row for these bytes; two imports storing the same file at once both get it."""
+    found = StoredFile.objects.filter(sha256=sha256).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():  # a savepoint: a lost race must not spoil the caller's work
+            return StoredFile.objects.create(sha256=sha256, size=size)
+    except IntegrityError:
+        return StoredFile.objects.get(sha256=sha256)

@@ -40,3 +40,18 @@ def test_a_value_too_large_to_store_becomes_a_gap() -> None:
     too_far = Samples(time_s=np.arange(2.0), distance_m=np.array([0.0, 1e12]))
     back = streams.unpack(streams.pack(too_far))
     assert back.distance_m is not None and np.isnan(back.distance_m[1])
+
+
+@pytest.mark.django_db
+def test_storing_the_same_bytes_twice_keeps_one_file_and_one_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kneeclinic.activities import storage
+    from kneeclinic.activities.models import StoredFile
+
+    first = storage.store_bytes(b"same bytes")
+    assert storage.store_chunks([b"same ", b"bytes"]) == first
+    assert storage.read_stored(first) == b"same bytes"
+    # another process created the row between our look-up and our insert
+    monkeypatch.setattr(StoredFile.objects, "filter", lambda **_: StoredFile.objects.none())
+    assert storage.store_bytes(b"same bytes").pk == first.pk
