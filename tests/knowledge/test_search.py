@@ -87,3 +87,88 @@ def test_reindex_command_indexes_every_article(capsys: pytest.CaptureFixture[str
 def test_reindex_can_report_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("reindex", "--json")
     assert capsys.readouterr().out.strip() == '{"indexed": 16}'
+
+
+# query -> every article it finds: pinned, so both databases must find exactly these
+SAME_ON_BOTH_DATABASES = {
+    "patela": {
+        "cadence-and-technique",
+        "diagnosis",
+        "exercises",
+        "ice",
+        "physio-assessment",
+        "red-flags",
+        "rest-and-modifying-training",
+        "taping-braces-insoles",
+        "what-is-runners-knee",
+    },
+    "stairs hurt": {
+        "diagnosis",
+        "exercises",
+        "how-much-pain-is-ok",
+        "physio-assessment",
+        "red-flags",
+        "rest-and-modifying-training",
+        "what-is-runners-knee",
+    },
+    "kneecap": {
+        "cadence-and-technique",
+        "diagnosis",
+        "exercises",
+        "ice",
+        "physio-assessment",
+        "red-flags",
+        "rest-and-modifying-training",
+        "taping-braces-insoles",
+        "what-is-runners-knee",
+    },
+    "ibuprofen": {"painkillers", "red-flags", "what-is-runners-knee"},
+    "ice": {"ice", "painkillers", "red-flags", "warming-up", "what-is-runners-knee"},
+    "cadance": {
+        "cadence-and-technique",
+        "physio-assessment",
+        "preventing-it-coming-back",
+        "returning-to-running",
+        "shoes",
+        "what-is-runners-knee",
+    },
+    "shoes": {
+        "diagnosis",
+        "physio-assessment",
+        "preventing-it-coming-back",
+        "rest-and-modifying-training",
+        "returning-to-running",
+        "shoes",
+        "taping-braces-insoles",
+    },
+    "swelling": {
+        "diagnosis",
+        "how-much-pain-is-ok",
+        "ice",
+        "painkillers",
+        "physio-assessment",
+        "red-flags",
+        "rest-and-modifying-training",
+        "returning-to-running",
+        "what-is-runners-knee",
+    },
+    "MRI": {"diagnosis", "physio-assessment", "red-flags", "what-is-runners-knee"},
+    "physio": {
+        "cadence-and-technique",
+        "diagnosis",
+        "exercises",
+        "how-much-pain-is-ok",
+        "ice",
+        "physio-assessment",
+        "preventing-it-coming-back",
+        "red-flags",
+        "taping-braces-insoles",
+        "warming-up",
+        "what-is-runners-knee",
+    },
+}
+
+
+@pytest.mark.parametrize(("query", "slugs"), SAME_ON_BOTH_DATABASES.items())
+def test_both_databases_find_the_same_articles(query: str, slugs: set[str]) -> None:
+    assert {hit.article.slug for hit in search(query).hits} == slugs
