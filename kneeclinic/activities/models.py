@@ -132,12 +132,17 @@ class ImportFile(models.Model):
 
 
 class ActivityFile(models.Model):
-    """The file an activity came from: its name, its stored bytes and the import that read it."""
+    """The file an activity came from: its name, its stored bytes and the import that read it.
+
+    A file that came inside a ZIP stays inside the stored ZIP (``member_index`` says which
+    member), so an export is kept once, not once as a ZIP and again file by file.
+    """
 
     activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="file")
     sha256 = models.CharField(max_length=64, db_index=True)
     name = models.CharField(max_length=300)
     stored = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    member_index = models.PositiveIntegerField(null=True, blank=True)  # inside ``stored``, a ZIP
     session_index = models.PositiveSmallIntegerField(default=0)
     source_format = models.CharField(max_length=8, blank=True)
     import_file = models.ForeignKey(
@@ -166,6 +171,7 @@ class Merge(models.Model):
     name = models.CharField(max_length=300)
     sha256 = models.CharField(max_length=64)
     stored = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    member_index = models.PositiveIntegerField(null=True, blank=True)
     session_index = models.PositiveSmallIntegerField(default=0)
     source_format = models.CharField(max_length=8, blank=True)
     start = models.DateTimeField()

@@ -192,6 +192,8 @@ def _import_upload(
         )
     )
     queue: deque[_Pending] = deque()
+    stored = StoredFile.objects.get(sha256=upload["sha256"])
+    source = _Source(stored, storage.is_zip(stored))
 
     def to_parse() -> Iterator[tuple[str, bytes]]:
         for member_index, member in enumerate(_members(upload)):
@@ -204,7 +206,7 @@ def _import_upload(
                 yield member.name, member.data
 
     def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
-        _commit(batch, upload_index, pending, parsed, seen)
+        _commit(batch, upload_index, pending, parsed, seen, source)
         if progress is not None:
             batch.refresh_from_db()
             progress(batch)
@@ -224,6 +226,14 @@ def _import_upload(
 class Outcome:
     status: str
     error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The stored upload a file came from, and whether it is a ZIP holding it."""
+
+    stored: StoredFile
+    archive: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +291,7 @@ def _commit(
     pending: _Pending,
     parsed: list[domain.Activity] | ParseError | None,
     seen: set[str],
+    source: _Source | None = None,
 ) -> Outcome:
     """Write one file's outcome, its activities and the import's counts in one transaction.
 
@@ -305,8 +316,10 @@ def _commit(
         )
         if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
             assert member.data is not None  # noqa: S101 - parsed implies bytes
-            stored = storage.store_bytes(member.data)
-            outcome = _save(batch.runner, parsed, record, stored, member)
+            if source is None:
+                source = _Source(storage.store_bytes(member.data), archive=False)
+            where = (source.stored, pending.member_index if source.archive else None)
+            outcome = _save(batch.runner, parsed, record, where, member)
             seen.add(pending.sha256)
             if outcome.status != ImportFile.Status.IMPORTED:
                 ImportFile.objects.filter(pk=record.pk).update(
@@ -344,9 +357,10 @@ def _save(
     runner: User,
     parsed: list[domain.Activity],
     record: ImportFile,
-    stored: StoredFile,
+    where: tuple[StoredFile, int | None],
     member: archive.Member,
 ) -> Outcome:
+    stored, member_index = where
     created: list[tuple[Activity, domain.Activity]] = []
     merged: list[Activity] = []
     for index, item in enumerate(parsed):
@@ -357,6 +371,7 @@ def _save(
                 name=member.name[:300],
                 sha256=record.sha256,
                 stored=stored,
+                member_index=member_index,
                 session_index=index,
                 source_format=item.source_format,
                 start=item.start,
@@ -372,6 +387,7 @@ def _save(
             sha256=record.sha256,
             name=member.name[:300],
             stored=stored,
+            member_index=member_index,
             session_index=index,
             source_format=item.source_format,
             import_file=record,
@@ -487,7 +503,7 @@ def _after_import(
 
 def undo_merge(merge: Merge) -> Activity | None:
     """Import the merged file as a run of its own. Returns it (None if the file no longer reads)."""
-    data = storage.read_stored(merge.stored)
+    data = storage.read_original(merge.stored, merge.member_index)
     parsed = parse_file(merge.name, data)
     if merge.session_index >= len(parsed):
         return None
@@ -500,6 +516,7 @@ def undo_merge(merge: Merge) -> Activity | None:
             sha256=merge.sha256,
             name=merge.name,
             stored=merge.stored,
+            member_index=merge.member_index,
             session_index=merge.session_index,
             source_format=merge.source_format,
             import_file=merge.import_file,

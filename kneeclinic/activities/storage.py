@@ -86,3 +86,21 @@ def _row(sha256: str, size: int) -> StoredFile:
             return StoredFile.objects.create(sha256=sha256, size=size)
     except IntegrityError:
         return StoredFile.objects.get(sha256=sha256)
+
+
+def read_original(stored: StoredFile, member_index: int | None) -> bytes:
+    """An activity file's bytes: the stored file, or member ``member_index`` of a stored ZIP."""
+    from kneeclinic.domain.parsers import archive
+
+    if member_index is None:
+        return read_stored(stored)
+    with open_stored(stored) as stream:
+        for index, member in enumerate(archive.iter_members("upload.zip", stream)):
+            if index == member_index and member.data is not None:
+                return member.data
+    raise FileNotFoundError(f"member {member_index} is not in the stored archive")
+
+
+def is_zip(stored: StoredFile) -> bool:
+    with open_stored(stored) as stream:
+        return stream.read(4) == b"PK\x03\x04"

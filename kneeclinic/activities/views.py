@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -153,7 +155,10 @@ def download_original(request: AuthenticatedRequest, code: object) -> FileRespon
     if link is None:
         raise Http404("This run was not imported from a file.")
     name = link.name.rsplit("/", 1)[-1] or "activity"
-    return FileResponse(storage.open_stored(link.stored), as_attachment=True, filename=name)
+    if link.member_index is None:
+        return FileResponse(storage.open_stored(link.stored), as_attachment=True, filename=name)
+    data = storage.read_original(link.stored, link.member_index)
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=name)
 
 
 @login_required

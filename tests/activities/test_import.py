@@ -245,3 +245,26 @@ def test_streams_survive_the_round_trip_through_storage(alice: User) -> None:
     assert samples is not None and samples.heart_rate_bpm is not None
     assert np.all(samples.heart_rate_bpm == 150.0)
     assert samples.time_s[-1] == 99.0
+
+
+def test_files_from_an_archive_stay_inside_the_stored_archive(alice: User) -> None:
+    one, two = fit_run(), fit_run(start=START + timedelta(days=1))
+    batch = run_upload(
+        alice, ("export.zip", zip_of({"a/notes.txt": b"x", "a/one.fit": one, "a/two.fit": two}))
+    )
+    assert batch.imported == 2
+    first = Activity.objects.get(runner=alice, start=START)
+    assert first.file.member_index is not None
+    assert storage.read_original(first.file.stored, first.file.member_index) == one
+    assert storage.read_stored(first.file.stored)[:2] == b"PK"  # kept once, as the ZIP
+    with pytest.raises(FileNotFoundError):
+        storage.read_original(first.file.stored, 99)
+
+
+def test_a_merged_file_from_an_archive_can_be_split_off_again(alice: User) -> None:
+    run_upload(alice, ("watch.fit", fit_run()))
+    run_upload(alice, ("phone.zip", zip_of({"phone.gpx": gpx_copy()})))
+    merge = Merge.objects.get()
+    assert merge.member_index == 0
+    separate = services.undo_merge(merge)
+    assert separate is not None and separate.file.member_index == 0

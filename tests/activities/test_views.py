@@ -13,7 +13,7 @@ from django.urls import reverse
 from kneeclinic.accounts.models import User
 from kneeclinic.activities import services
 from kneeclinic.activities.models import Activity, Import, Merge
-from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy
+from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy, zip_of
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +263,15 @@ def test_a_spike_is_named_on_the_import_summary_and_on_its_run_page(
         "badge--red"
         not in alice_client.get(reverse("activities:show-run", args=[easy.code])).content.decode()
     )
+
+
+def test_the_original_of_a_file_from_an_archive_downloads(
+    alice: User, alice_client: Client
+) -> None:
+    data = fit_run()
+    batch = services.create_import(alice, [("export.zip", [zip_of({"runs/a.fit": data})])])
+    services.run_import(batch.pk)
+    run = Activity.objects.get(runner=alice)
+    response = alice_client.get(reverse("activities:download-original", args=[run.code]))
+    assert b"".join(response.streaming_content) == data  # type: ignore[attr-defined]
+    assert 'filename="a.fit"' in response["Content-Disposition"]
