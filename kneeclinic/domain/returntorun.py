@@ -517,6 +517,8 @@ class SessionPain:
     swelling: bool = False
     limp: bool = False
     completed: bool = True
+    morning_pain_rising: bool = False
+    """Mean next-morning pain this week above last week's (see ``morning_pain_rising``)."""
 
     def __post_init__(self) -> None:
         _check_pain(self.during_nrs, "Pain during the run")
@@ -540,6 +542,28 @@ class GateResult:
     decision: Decision
     reason: str
     progress: PlanProgress
+
+
+WEEK_DAYS = 7
+
+
+def morning_pain_rising(mornings: Iterable[tuple[date, int]], today: date) -> bool:
+    """Mean morning pain of the last 7 days above the 7 before (Silbernagel 2007 rule 3, §9.1, B.2).
+
+    Needs at least one morning in each week; days run up to and including ``today``.
+    """
+    this_week: list[int] = []
+    last_week: list[int] = []
+    for day, nrs in mornings:
+        _check_pain(nrs, "Morning pain")
+        age = (today - day).days
+        if 0 <= age < WEEK_DAYS:
+            this_week.append(nrs)
+        elif WEEK_DAYS <= age < 2 * WEEK_DAYS:
+            last_week.append(nrs)
+    if not this_week or not last_week:
+        return False
+    return sum(this_week) / len(this_week) > sum(last_week) / len(last_week)
 
 
 def zone(pain_nrs: int) -> str:
@@ -572,6 +596,16 @@ def gate(plan: PlanTemplate, progress: PlanProgress, pain: SessionPain) -> GateR
         sign = "swelling" if pain.swelling else "a limp"
         return _step_back(progress, f"The knee showed {sign}, so the load comes down a stage.")
     calm = replace(progress, unsettled_in_a_row=0)
+    if pain.morning_pain_rising:
+        # Appendix B.2 counts a weekly rise as "reduce load". We hold the stage instead: a
+        # 7-day mean stays raised for a week after one bump, so stepping back on it would step
+        # back again and again for one event that the per-session rules have already judged.
+        return GateResult(
+            Decision.REPEAT,
+            "Your morning pain has been a little higher this week than last week; it should not "
+            "creep up from week to week, so stay at this stage until it settles.",
+            calm,
+        )
     if not pain.completed:
         return GateResult(
             Decision.REPEAT,

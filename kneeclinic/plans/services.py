@@ -171,6 +171,13 @@ def record_morning(session: PlanSession, pain_next_morning_nrs: int) -> PlanSess
     plan = session.plan
     if session.decision:
         raise PlanError("This session has already been decided.")
+    earlier = plan.sessions.exclude(pk=session.pk).filter(pain_next_morning_nrs__isnull=False)
+    mornings = [
+        (on, nrs)
+        for on, nrs in earlier.values_list("on", "pain_next_morning_nrs")
+        if nrs is not None
+    ]
+    mornings.append((session.on, pain_next_morning_nrs))
     pain = rtr.SessionPain(
         during_nrs=session.pain_during_nrs,
         after_nrs=session.pain_after_nrs,
@@ -179,6 +186,7 @@ def record_morning(session: PlanSession, pain_next_morning_nrs: int) -> PlanSess
         swelling=session.swelling,
         limp=session.limp,
         completed=session.completed,
+        morning_pain_rising=rtr.morning_pain_rising(mornings, session.on),
     )
     result = rtr.gate(plan.template, plan.progress(), pain)
     with transaction.atomic():

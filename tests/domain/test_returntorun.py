@@ -404,6 +404,31 @@ def test_swelling_or_a_limp_steps_back_a_stage(flag: str, word: str) -> None:
     assert result.progress.stage_index == 0
 
 
+def test_morning_pain_creeping_up_week_on_week_holds_the_stage_without_counting() -> None:
+    result = rtr.gate(ARMY_TEMPLATE, PlanProgress(2, 1), pain(morning_pain_rising=True))
+    assert result.decision is Decision.REPEAT
+    assert "higher this week than last week" in result.reason
+    assert result.progress == PlanProgress(stage_index=2, good_at_stage=1)
+
+
+def test_morning_pain_rises_when_this_weeks_mean_beats_last_weeks() -> None:
+    today = date(2026, 3, 15)
+    mornings = [
+        (date(2026, 3, 2), 1),  # 13 days ago: last week
+        (date(2026, 3, 8), 2),  # 7 days ago: last week (mean 1.5)
+        (date(2026, 3, 9), 2),  # 6 days ago: this week
+        (date(2026, 3, 15), 2),  # today: this week (mean 2.0)
+        (date(2026, 2, 28), 9),  # 15 days ago: too old to count
+        (date(2026, 3, 16), 9),  # after today: not counted
+    ]
+    assert rtr.morning_pain_rising(mornings, today)
+    assert not rtr.morning_pain_rising([(date(2026, 3, 8), 2), (date(2026, 3, 15), 2)], today)
+    assert not rtr.morning_pain_rising([(date(2026, 3, 15), 5)], today)
+    assert not rtr.morning_pain_rising([(date(2026, 3, 2), 5)], today)
+    with pytest.raises(ReturnToRunError, match="Morning pain must be between"):
+        rtr.morning_pain_rising([(today, 11)], today)
+
+
 def test_stepping_back_from_the_first_stage_stays_on_it() -> None:
     result = rtr.gate(ARMY_TEMPLATE, PlanProgress(0, 1), pain(during=8))
     assert result.decision is Decision.STEP_BACK

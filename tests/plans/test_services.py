@@ -136,6 +136,24 @@ def test_two_good_sessions_progress_and_a_flare_steps_back(alice: User) -> None:
     assert plan.stage_index == 0
 
 
+def test_morning_pain_creeping_up_over_a_week_holds_the_stage(alice: User) -> None:
+    plan = ready_plan(alice)
+    # Week one: settled mornings at 0. Week two: still "settled" (within 1 of the usual 1/10)
+    # but higher on average, which the weekly rule catches.
+    for day, morning in ((2, 0), (4, 0), (6, 0), (9, 2)):
+        last = services.log_session(
+            plan,
+            date(2026, 3, day),
+            pain_during_nrs=1,
+            pain_after_nrs=1,
+            pain_next_morning_nrs=morning,
+        )
+    assert last.decision == "repeat"
+    assert "higher this week than last week" in last.reason
+    plan.refresh_from_db()
+    assert (plan.stage_index, plan.good_at_stage) == (1, 1)  # stage 2, the bump not counted
+
+
 def test_a_niggle_that_does_not_settle_twice_stops_the_plan(alice: User) -> None:
     plan = ready_plan(alice)
     for day in (0, 2):
