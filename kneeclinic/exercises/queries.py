@@ -11,6 +11,7 @@ from kneeclinic.domain import exercises as library
 from kneeclinic.domain import programmes as domain
 from kneeclinic.domain.pain import PainWhen
 from kneeclinic.exercises.models import (
+    Decision,
     ExerciseLog,
     ExerciseSession,
     Programme,
@@ -108,21 +109,28 @@ def morning_pain_by_day(runner: User, first: date, last: date) -> dict[date, int
     return scores
 
 
-def outcomes_for(item: ProgrammeItem) -> list[domain.ExerciseOutcome]:
-    """Sessions of this item since the runner last decided on a suggestion for it."""
-    programme = item.programme
-    logs = ExerciseLog.objects.filter(
-        session__programme=programme, slug=item.slug, skipped=False, pain_nrs__isnull=False
-    ).select_related("session")
-    last = item.decisions.first()
-    if last is not None:
-        logs = logs.filter(session__received_at__gt=last.decided_at)
-    rows = list(logs.order_by("session__local_date"))
-    if not rows:
-        return []
-    mornings = morning_pain_by_day(
-        programme.runner, rows[0].session.local_date, rows[-1].session.local_date + timedelta(1)
+def _logs(programme: Programme, slugs: list[str]) -> list[ExerciseLog]:
+    return list(
+        ExerciseLog.objects.filter(
+            session__programme=programme, slug__in=slugs, skipped=False, pain_nrs__isnull=False
+        )
+        .select_related("session")
+        .order_by("session__local_date", "session__started_at")
     )
+
+
+def _mornings(runner: User, logs: list[ExerciseLog]) -> dict[date, int]:
+    if not logs:
+        return {}
+    first = min(log.session.local_date for log in logs)
+    last = max(log.session.local_date for log in logs)
+    return morning_pain_by_day(runner, first, last + timedelta(days=1))
+
+
+def _outcomes(
+    logs: list[ExerciseLog], decided: Decision | None, mornings: dict[date, int]
+) -> list[domain.ExerciseOutcome]:
+    """One item's sessions since the runner last decided on a suggestion for it."""
     return [
         domain.ExerciseOutcome(
             day=log.session.local_date,
@@ -131,8 +139,15 @@ def outcomes_for(item: ProgrammeItem) -> list[domain.ExerciseOutcome]:
             morning_pain_nrs=mornings.get(log.session.local_date),
             next_morning_pain_nrs=mornings.get(log.session.local_date + timedelta(days=1)),
         )
-        for log in rows
+        for log in logs
+        if decided is None or log.session.received_at > decided.decided_at
     ]
+
+
+def outcomes_for(item: ProgrammeItem) -> list[domain.ExerciseOutcome]:
+    """Sessions of this item since the runner last decided on a suggestion for it."""
+    logs = _logs(item.programme, [item.slug])
+    return _outcomes(logs, item.decisions.first(), _mornings(item.programme.runner, logs))
 
 
 def suggestion_for(item: ProgrammeItem) -> domain.Suggestion:
@@ -142,9 +157,23 @@ def suggestion_for(item: ProgrammeItem) -> domain.Suggestion:
 def suggestions(
     programme: Programme, items: list[ProgrammeItem]
 ) -> list[tuple[ProgrammeItem, domain.Suggestion]]:
-    """Every item's suggestion, progress and regress ones first."""
+    """Every item's suggestion, regress then progress ones first, in a handful of queries."""
+    logs = _logs(programme, [item.slug for item in items])
+    mornings = _mornings(programme.runner, logs)
+    latest: dict[int, Decision] = {}
+    for decision in Decision.objects.filter(item__in=items).order_by("decided_at"):
+        latest[decision.item_id] = decision
+    by_slug: dict[str, list[ExerciseLog]] = defaultdict(list)
+    for log in logs:
+        by_slug[log.slug].append(log)
+    pairs = [
+        (
+            item,
+            domain.suggest(item.slug, _outcomes(by_slug[item.slug], latest.get(item.pk), mornings)),
+        )
+        for item in items
+    ]
     order = {domain.SuggestionKind.REGRESS: 0, domain.SuggestionKind.PROGRESS: 1}
-    pairs = [(item, suggestion_for(item)) for item in items]
     return sorted(pairs, key=lambda pair: order.get(pair[1].kind, 2))
 
 

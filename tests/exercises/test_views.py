@@ -91,7 +91,7 @@ def test_the_programme_page_keeps_its_query_count_flat(
     programme = services.start_default_programme(alice, MONDAY - timedelta(days=30))
     for n in range(0, 30, 2):
         _sync(alice_client, payload(programme, day=programme.started_on + timedelta(days=n)))
-    with django_assert_max_num_queries(60):  # type: ignore[operator]
+    with django_assert_max_num_queries(20):  # type: ignore[operator]
         assert alice_client.get(reverse("exercises:programme")).status_code == 200
 
 
