@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field, StrictInt
 
 from kneeclinic.accounts.access import visible_to
@@ -24,6 +25,7 @@ from kneeclinic.api.common import (
     runner_for,
     window,
 )
+from kneeclinic.symptoms import services
 from kneeclinic.symptoms.models import (
     MEASURE_CHOICES,
     WHEN_CHOICES,
@@ -55,6 +57,9 @@ class PainIn(BodyIn):
     at: datetime | None = None
     knee: Literal["", "left", "right", "both"] = ""
     note: str = Field(default="", max_length=500)
+    client_token: UUID | None = Field(
+        default=None, description="Any UUID of yours: sending it again records the entry once."
+    )
 
 
 class PainList(Schema):
@@ -107,24 +112,32 @@ def list_pain(request: AuthenticatedRequest, params: Query[ListParams]) -> PainL
     return PainList(count=count, items=[PainOut.from_orm(row) for row in items])
 
 
-@router.post("/pain", response=answers(PainOut, 201), summary="Record a pain score (0-10)")
+@router.post(
+    "/pain",
+    response={**answers(PainOut, 201), 200: PainOut},
+    summary="Record a pain score (0-10); the same client_token twice records it once",
+)
 def add_pain(request: AuthenticatedRequest, payload: PainIn) -> Status[PainEntry]:
-    entry = PainEntry.objects.create(
-        runner=request.user,
-        pain_nrs=payload.pain_nrs,
-        when=str(payload.when),
-        at=payload.at or timezone.now(),
-        knee=payload.knee,
-        note=payload.note,
-    )
-    return Status(201, entry)
+    try:
+        recorded = services.record_pain(
+            request.user,
+            pain_nrs=payload.pain_nrs,
+            when=str(payload.when),
+            knee=payload.knee,
+            note=payload.note,
+            at=payload.at,
+            client_token=payload.client_token,
+        )
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from None
+    return Status(201 if recorded.created else 200, recorded.entry)
 
 
 @router.delete("/pain/{code}", response=answers(None, 204), summary="Delete a pain entry")
 def delete_pain(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     entry = get_object_or_404(PainEntry.objects.filter(visible_to(request.user)), code=code)
     own_data(request, entry.runner)
-    entry.delete()
+    services.delete_pain(request.user, entry.code)
     return Status(204, None)
 
 
@@ -139,13 +152,16 @@ def list_self_help(request: AuthenticatedRequest, params: Query[ListParams]) -> 
 
 @router.post("/self-help", response=answers(SelfHelpOut, 201), summary="Log a self-help measure")
 def add_self_help(request: AuthenticatedRequest, payload: SelfHelpIn) -> Status[SelfHelpLog]:
-    log = SelfHelpLog.objects.create(
-        runner=request.user,
-        measure=str(payload.measure),
-        at=payload.at or timezone.now(),
-        minutes=payload.minutes,
-        note=payload.note,
-    )
+    try:
+        log = services.log_self_help(
+            request.user,
+            str(payload.measure),
+            minutes=payload.minutes,
+            note=payload.note,
+            at=payload.at,
+        )
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from None
     return Status(201, log)
 
 

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,10 +28,6 @@ DB_MEMBER_PG = "kneeclinic.pgdump"
 
 class BackupError(Exception):
     pass
-
-
-def _sqlite_path() -> str:
-    return str(settings.DATABASES["default"]["NAME"])
 
 
 def _is_sqlite() -> bool:
@@ -55,12 +52,10 @@ def backup(destination: Path) -> Path:
         work = Path(tmp)
         if _is_sqlite():
             db_file = work / DB_MEMBER_SQLITE
-            source = sqlite3.connect(_sqlite_path())
-            target = sqlite3.connect(db_file)
-            with target:
-                source.backup(target)
-            source.close()
-            target.close()
+            # The online backup API through the app's own connection: consistent while it writes.
+            connection.ensure_connection()
+            with closing(sqlite3.connect(db_file)) as target:
+                connection.connection.backup(target)
         else:
             db_file = work / DB_MEMBER_PG
             args, env = _pg_env()
@@ -122,20 +117,13 @@ def restore(archive: Path) -> dict[str, str]:
 def _restore_sqlite(source_file: Path) -> None:
     if not _is_sqlite():
         raise BackupError("This backup holds a SQLite database, but the app is set to PostgreSQL.")
-    check = sqlite3.connect(source_file)
-    try:
+    with closing(sqlite3.connect(source_file)) as check:
         result = check.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        check.close()
     if result != "ok":
         raise BackupError(f"The backup's database failed its integrity check: {result}")
-    connection.close()
-    source = sqlite3.connect(source_file)
-    target = sqlite3.connect(_sqlite_path())
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
+    connection.ensure_connection()
+    with closing(sqlite3.connect(source_file)) as source:
+        source.backup(connection.connection)
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

@@ -35,7 +35,9 @@ AREA_DEMOS = (
     "kneeclinic.exercises.demo",
     "kneeclinic.plans.demo",
     "kneeclinic.clinic.demo",
+    "kneeclinic.knowledge.demo",
 )
+DONE_KEY = "demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,11 @@ def _runs(runner: User, planned: list[PlannedRun], rng: random.Random) -> None:
 
 
 def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
-    """Create the demo people and data once. Returns (created now, the people)."""
+    """Create the demo people and data once. Returns (created now, the people).
+
+    Each area loads in its own transaction and is marked done with it, so a running server is
+    never locked out for the whole demo, and an interrupted demo resumes where it stopped.
+    """
     today = today or timezone.localdate(timezone=LONDON)
     rng = random.Random(SEED)  # noqa: S311 (repeatable demo data, not security)
     with transaction.atomic():
@@ -140,23 +146,36 @@ def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
         people = DemoPeople(
             runner, physio, clinic, today, today - timedelta(days=SPIKE_DAYS_AGO), rng
         )
-        created = DemoState.objects.get_or_create(key="demo")[1]
-        if not created:
+        if DemoState.objects.filter(key=DONE_KEY).exists():
             return False, people
-        runner.sore_knee = Knee.RIGHT
-        runner.time_zone = "Europe/London"
-        runner.save(update_fields=["sore_knee", "time_zone"])
-        CareLink.objects.get_or_create(
-            runner=runner,
-            physio=physio,
-            defaults={"status": CareLink.Status.ACTIVE, "agreed_at": timezone.now()},
-        )
-        if not _area_provides_runs():
-            _runs(runner, plan_runs(today, rng), rng)
-        for name in AREA_DEMOS:
-            module = _optional_module(name)
-            if module is not None:
-                module.load(people)
+        if DemoState.objects.get_or_create(key="demo:people")[1]:
+            runner.sore_knee = Knee.RIGHT
+            runner.time_zone = "Europe/London"
+            runner.save(update_fields=["sore_knee", "time_zone"])
+            CareLink.objects.get_or_create(
+                runner=runner,
+                physio=physio,
+                defaults={"status": CareLink.Status.ACTIVE, "agreed_at": timezone.now()},
+            )
+    if not _area_provides_runs():
+        with transaction.atomic():
+            if DemoState.objects.get_or_create(key="demo:runs")[1]:
+                _runs(runner, plan_runs(today, rng), rng)
+    for name in AREA_DEMOS:
+        module = _optional_module(name)
+        key = f"demo:{name.rsplit('.', 2)[-2]}"
+        if module is None or DemoState.objects.filter(key=key).exists():
+            continue
+        if getattr(module, "PROVIDES_RUNS", False):
+            # Runs come through the real import, one transaction per file and idempotent by
+            # content, so an outer transaction would only hold the write lock for minutes.
+            module.load(people)
+            DemoState.objects.create(key=key)
+            continue
+        with transaction.atomic():
+            module.load(people)
+            DemoState.objects.create(key=key)
+    DemoState.objects.get_or_create(key=DONE_KEY)
     return True, people
 
 

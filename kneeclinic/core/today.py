@@ -16,6 +16,7 @@ CARD_MODULES = (
     "kneeclinic.plans.today",
     "kneeclinic.exercises.today",
     "kneeclinic.training.today",
+    "kneeclinic.knowledge.today",
 )
 
 

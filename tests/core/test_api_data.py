@@ -175,3 +175,34 @@ def test_the_fhir_bundle_validates_as_fhir_r4(alice: User, bob: User) -> None:
         for coding in entry["resource"]["code"]["coding"]
     }
     assert {"72514-3", "55411-3"} <= loinc
+
+
+def test_a_pain_entry_sent_twice_with_one_client_token_is_recorded_once(alice: User) -> None:
+    import uuid
+
+    from kneeclinic.core import tokens
+
+    _, token = tokens.create_token(alice, "w", scope="write")
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    when = PainEntry._meta.get_field("when").choices[0][0]  # type: ignore[index]
+    body = {"pain_nrs": 2, "when": when, "client_token": str(uuid.uuid4())}
+    first = Client().post("/api/v1/diary/pain", body, content_type="application/json", **auth)
+    again = Client().post("/api/v1/diary/pain", body, content_type="application/json", **auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert PainEntry.objects.filter(runner=alice).count() == 1
+
+
+def test_a_pain_entry_in_the_future_is_refused(alice: User) -> None:
+    from kneeclinic.core import tokens
+
+    _, token = tokens.create_token(alice, "w", scope="write")
+    when = PainEntry._meta.get_field("when").choices[0][0]  # type: ignore[index]
+    future = (timezone.now() + timedelta(days=2)).isoformat()
+    response = Client().post(
+        "/api/v1/diary/pain",
+        {"pain_nrs": 2, "when": when, "at": future},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422
+    assert "future" in response.json()["error"]["message"]

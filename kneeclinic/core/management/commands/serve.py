@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
+import time
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
@@ -32,34 +33,68 @@ class Command(BaseCommand):
             "--bind", options["bind"], "--workers", str(options["workers"]),
             "--access-logfile", "-", "--graceful-timeout", "5", "--timeout", "120",
         ]  # fmt: skip
-        children = [subprocess.Popen(web)]  # noqa: S603 (our own interpreter and arguments)
+        supervisor = Supervisor(self.stdout.write)
+        supervisor.start("web", web)
         if options["with_worker"]:
-            worker = [sys.executable, "-m", "kneeclinic.cli", "worker"]
-            children.append(subprocess.Popen(worker))  # noqa: S603
+            supervisor.start("worker", [sys.executable, "-m", "kneeclinic.cli", "worker"])
         self.stdout.write(f"Knee Clinic is running at http://{options['bind']}/  (Ctrl-C stops it)")
-        self._wait(children)
+        supervisor.run()
 
-    def _wait(self, children: list[subprocess.Popen[bytes]]) -> None:
-        def stop(signum: int, frame: object) -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+class Supervisor:
+    """Runs the web server and the worker; restarts a worker that dies; one signal stops all.
+
+    The worker can die on a database that stays locked longer than its timeout (a long demo
+    load, a backup on a slow disk): it is restarted, a few times a minute at most, rather than
+    taking the web server down with it. If the web server stops, everything stops.
+    """
+
+    RESTARTS_PER_MINUTE = 5
+
+    def __init__(self, say: Callable[[str], object]) -> None:
+        self.say = say
+        self.commands: dict[str, list[str]] = {}
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts: list[float] = []
+        self.stopping = False
+
+    def start(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
+        self.children[name] = subprocess.Popen(command)  # noqa: S603 (our own interpreter)
+
+    def stop(self, signum: int = signal.SIGTERM, frame: object = None) -> None:
+        self.stopping = True
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
         try:
-            while True:
-                exited = [c for c in children if c.poll() is not None]
-                if exited:
-                    stop(signal.SIGTERM, None)
-                    break
-                try:
-                    os.wait()
-                except ChildProcessError:
-                    break
+            while not self.stopping:
+                time.sleep(0.5)
+                if self.children["web"].poll() is not None:
+                    self.say("The web server stopped; stopping the worker too.")
+                    self.stop()
+                worker = self.children.get("worker")
+                if worker is not None and worker.poll() is not None and not self.stopping:
+                    self._restart_worker(worker.returncode)
         finally:
-            for child in children:
+            for child in self.children.values():
                 try:
-                    child.wait(timeout=10)
+                    child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def _restart_worker(self, code: int) -> None:
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < 60]
+        if len(self.restarts) >= self.RESTARTS_PER_MINUTE:
+            self.say("The worker keeps stopping; stopping Knee Clinic. See the log above.")
+            self.stop()
+            return
+        self.restarts.append(now)
+        self.say(f"The worker stopped (exit {code}); starting it again.")
+        time.sleep(1)
+        self.start("worker", self.commands["worker"])
