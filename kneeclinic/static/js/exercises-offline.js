@@ -6,6 +6,8 @@
   var KEY = "kc-exercise-outbox";
   var script = document.currentScript;
   var listeners = [];
+  // Results belong to the person who did them: on a shared phone, only theirs are sent.
+  var owner = (script && script.getAttribute("data-user")) || "";
 
   function read() {
     try {
@@ -18,8 +20,14 @@
     localStorage.setItem(KEY, JSON.stringify(box));
     notify();
   }
+  function mine() {
+    var box = read();
+    return Object.keys(box).filter(function (code) {
+      return box[code].owner === owner;
+    });
+  }
   function count() {
-    return Object.keys(read()).length;
+    return mine().length;
   }
   function notify() {
     var n = count();
@@ -40,8 +48,7 @@
     if (flushing) {
       return flushing;
     }
-    var box = read();
-    var codes = Object.keys(box);
+    var codes = mine();
     flushing = codes
       .reduce(function (chain, code) {
         return chain.then(function () {
@@ -80,7 +87,7 @@
   function save(url, payload) {
     var box = read();
     var version = ((box[payload.code] && box[payload.code].version) || 0) + 1;
-    box[payload.code] = { url: url, payload: payload, version: version };
+    box[payload.code] = { url: url, payload: payload, version: version, owner: owner };
     write(box);
     return flush();
   }

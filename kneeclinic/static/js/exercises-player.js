@@ -14,6 +14,8 @@
   var CUES = "kc-player-cues";
   var RELAX_S = 3;
   var outbox = window.KneeClinicOutbox;
+  var ownerNode = document.querySelector("script[data-user]");
+  var owner = ownerNode ? ownerNode.getAttribute("data-user") : "";
 
   function $(id) {
     return document.getElementById(id);
@@ -67,8 +69,8 @@
   // ------------------------------------------------------------------ state, kept on the phone
   function fresh() {
     return {
-      code: uuid(), startedAt: null, localDate: null, screen: "intro", index: 0, step: 0, count: 0,
-      doneSteps: 0, timer: null, logs: {}, effort: null, ended: false,
+      code: uuid(), owner: owner, startedAt: null, localDate: null, screen: "intro", index: 0,
+      step: 0, count: 0, doneSteps: 0, timer: null, logs: {}, effort: null, ended: false,
     };
   }
   function load() {
@@ -564,7 +566,7 @@
 
   // ------------------------------------------------------------------ start up
   $("player-noscript").hidden = true;
-  var unfinished = state.startedAt && state.screen !== "done";
+  var unfinished = state.startedAt && state.screen !== "done" && state.owner === owner;
   if (unfinished && state.localDate === localDate(new Date())) {
     $("resume-note").hidden = false;
     $("restart-button").hidden = false;
