@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -164,7 +165,8 @@ def download_original(request: AuthenticatedRequest, code: object) -> FileRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_run(request: AuthenticatedRequest) -> HttpResponse:
-    form = ManualRunForm(request.POST or None, runner=request.user)
+    today = timezone.localdate(timezone=request.user.tz)
+    form = ManualRunForm(request.POST or None, runner=request.user, initial={"day": today})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         activity = services.create_manual_run(
