@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -225,7 +225,7 @@ def decide_suggestion(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRes
 
 @require_GET
 @never_cache
-def service_worker(request: AuthenticatedRequest) -> HttpResponse:
+def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from /exercises/ so it may look after the player pages."""
     response = HttpResponse(
         SERVICE_WORKER.read_text(encoding="utf-8"), content_type="text/javascript"
