@@ -6,10 +6,12 @@ Every page that shows a runner's record to someone else finds the runner through
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -33,6 +35,7 @@ from kneeclinic.clinic.models import (
     AuditOutcome,
 )
 
+logger = logging.getLogger(__name__)
 CASELOAD_PAGE_SIZE = 50
 
 # What a linked physio sees, shown to the runner before they agree (and on the sharing page).
@@ -299,6 +302,8 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
             link = request.build_absolute_uri(
                 reverse("clinic:join", kwargs={"token": issued.link_token})
             )
+            if issued.invitation.runner_email:
+                _send_invitation(request.user, issued, link)
             return render(
                 request,
                 "clinic/invitation_issued.html",
@@ -307,6 +312,28 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "clinic/invite.html", {"form": form, "days": invitations.INVITATION_DAYS}
     )
+
+
+def _send_invitation(physio: User, issued: invitations.IssuedInvitation, link: str) -> None:
+    """Email the runner the link and the code (the page shows them too, in case mail is slow)."""
+    clinic = f" at {physio.clinic.name}" if physio.clinic else ""
+    body = (
+        f"{physio.display_name}{clinic} invites you to share your Knee Clinic record with them.\n\n"
+        f"Open this link to see exactly what they would see, and to agree or not:\n{link}\n\n"
+        f"Or type this code on your Sharing page: {issued.short_code_display}\n\n"
+        f"The invitation works once and expires in {invitations.INVITATION_DAYS} days. "
+        "If you did not expect it, ignore this email: nothing is shared unless you agree.\n"
+    )
+    try:
+        send_mail(
+            f"{physio.display_name} invites you to share your Knee Clinic record",
+            body,
+            None,
+            [issued.invitation.runner_email],
+        )
+    except OSError:
+        # Mail trouble must not lose the invitation: the page shows the link and code.
+        logger.warning("the invitation email could not be sent")
 
 
 @login_required

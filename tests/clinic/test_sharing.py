@@ -225,3 +225,13 @@ def test_an_admin_cannot_remove_someone_from_another_clinic(charlie: User, erin:
     assert response.status_code == 404
     charlie.refresh_from_db()
     assert charlie.clinic is not None
+
+
+def test_an_invitation_for_an_email_address_is_sent_there(
+    runner: User, physio: User, mailoutbox: list[object]
+) -> None:
+    code, path = invite(physio, email="rita@example.com")
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["rita@example.com"]  # type: ignore[attr-defined]
+    assert code in message.body and path in message.body  # type: ignore[attr-defined]
