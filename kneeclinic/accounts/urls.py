@@ -10,7 +10,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("two-factor/", views.two_factor, name="two-factor"),
     path("two-factor/recovery-codes/", views.new_recovery_codes, name="new-recovery-codes"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.logout_view, name="logout"),
     path("profile/", views.profile, name="profile"),
     path(
         "password/change/",

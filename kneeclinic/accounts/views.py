@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -147,3 +147,12 @@ def new_recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("accounts:profile")
     codes = mfa.new_recovery_codes(request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "/"})
+
+
+@require_http_methods(["POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out, and ask the browser to drop cached pages (the offline player keeps some)."""
+    logout(request)
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"cache"'
+    return response

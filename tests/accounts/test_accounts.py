@@ -123,7 +123,8 @@ def test_pages_need_a_log_in(client: Client) -> None:
 
 def test_log_out_is_a_post_and_ends_the_session(alice_client: Client) -> None:
     assert alice_client.get(reverse("accounts:logout")).status_code == 405
-    alice_client.post(reverse("accounts:logout"))
+    response = alice_client.post(reverse("accounts:logout"))
+    assert response["Clear-Site-Data"] == '"cache"'
     assert alice_client.get(reverse("core:today")).status_code == 302
 
 
