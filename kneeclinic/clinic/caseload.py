@@ -263,23 +263,17 @@ def kujala_change(runner_ids: list[int], now: datetime) -> dict[int, list[Reason
 
 
 def plan_waiting(runner_ids: list[int], now: datetime) -> dict[int, list[Reason]]:
-    """An active return-to-run plan that needs the physio's sign-off."""
+    """An active return-to-run plan that has reached a point needing the physio's sign-off."""
     model = sources.run_plans()
     if model is None:
         return {}
-    rows = model.objects.filter(runner_id__in=runner_ids, status="active").values_list(
-        "runner_id",
-        "needs_signoff_before_start",
-        "signed_off_start_at",
-        "needs_signoff_before_continuous",
-        "signed_off_continuous_at",
-    )
     found = []
-    for runner_id, need_start, start_at, need_cont, cont_at in rows:
-        if (need_start and start_at is None) or (need_cont and cont_at is None):
+    for plan in model.objects.filter(runner_id__in=runner_ids, status="active"):
+        waiting = plan.waiting_for() if hasattr(plan, "waiting_for") else None
+        if waiting is not None:
             found.append(
                 (
-                    runner_id,
+                    plan.runner_id,
                     Reason(PLAN, "plan", "Return-to-run plan waiting for your sign-off", "amber"),
                 )
             )

@@ -141,3 +141,34 @@ def test_the_runners_own_report_leaves_out_unshared_notes(alice: User, bob: User
     logged_in(bob).post(reverse("clinic:note-new", args=[alice.code]), NOTE)
     html = logged_in(alice).get(reverse("clinic:report", args=[alice.code])).content.decode()
     assert "Patellofemoral pain" not in html
+
+
+def test_the_physio_signs_off_a_waiting_plan_and_sets_a_cadence_target_from_the_timeline(
+    alice: User, bob: User
+) -> None:
+    from kneeclinic.plans.models import CadenceTarget, RunPlan
+
+    plan = RunPlan.objects.create(
+        runner=alice, template_slug="army-walk-run", start_date=TODAY,
+        needs_signoff_before_start=True,
+    )  # fmt: skip
+    client = logged_in(bob)
+    timeline_url = reverse("clinic:runner", args=[alice.code])
+    page = client.get(timeline_url).content.decode()
+    assert "Sign off the plan" in page and "Set the cadence target" in page
+    signed = client.post(reverse("plans:sign-off-plan", args=[plan.code]), {"next": timeline_url})
+    assert signed["Location"] == timeline_url
+    plan.refresh_from_db()
+    assert plan.signed_off_start_by_id == bob.pk
+    assert "Sign off the plan" not in client.get(timeline_url).content.decode()
+    target = client.post(
+        reverse("plans:set-runner-target", args=[alice.code]),
+        {"target_spm": "172", "note": "Small steps", "next": timeline_url},
+    )
+    assert target["Location"] == timeline_url
+    assert CadenceTarget.objects.filter(runner=alice).exists()
+
+
+def test_the_runner_does_not_see_the_physio_controls_on_their_own_record(alice: User) -> None:
+    page = logged_in(alice).get(reverse("clinic:runner", args=[alice.code])).content.decode()
+    assert "Set the cadence target" not in page and "Write an assessment note" not in page
