@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +50,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from bench_load import NOW, synthetic_history
     from django.core.management import call_command
     from django.test import Client
 
+    from bench.bench_load import NOW, synthetic_history
     from kneeclinic.activities.models import Activity
     from kneeclinic.training import queries
 
@@ -87,7 +88,7 @@ def main() -> int:
         if response.status_code != 200:
             raise SystemExit(f"GET {url} answered {response.status_code}")
         name = f"Load page, {label.lower()} ({len(response.content) // 1024} KiB)"
-        figures[name] = timed(lambda url=url: client.get(url))
+        figures[name] = timed(partial(client.get, url))
     figures["planning check (htmx answer)"] = timed(
         lambda: client.get("/load/check/", {"distance": "12"})
     )
