@@ -68,6 +68,28 @@ class AuditEvent(models.Model):
         ordering = ("id",)
         indexes: ClassVar[list[models.Index]] = [models.Index(fields=["runner", "-at"])]
 
+    @property
+    def description(self) -> str:
+        """The event in words for the runner's "who looked at my data" page."""
+        known = AUDIT_DESCRIPTIONS.get((self.verb, self.object_type))
+        if known:
+            return known
+        return f"{self.verb} {self.object_type}".replace("_", " ").replace("-", " ").capitalize()
+
+
+AUDIT_DESCRIPTIONS = {
+    ("view", "timeline"): "Opened your record",
+    ("print", "report"): "Printed a report of your record",
+    ("create", "assessment_note"): "Wrote an assessment note",
+    ("view", "assessment_note"): "Read an assessment note",
+    ("change", "assessment_note"): "Changed an assessment note",
+    ("grant", "care_link"): "Sharing started",
+    ("revoke", "care_link"): "Sharing ended",
+    ("view-timeline", "runner"): "Tried to open your record",
+    ("print-report", "runner"): "Tried to print your record",
+    ("create-note", "runner"): "Tried to write a note about you",
+}
+
 
 class AuditChainHead(models.Model):
     """A single row holding the newest hash: appends lock it, so the chain has no forks."""

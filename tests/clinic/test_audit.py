@@ -153,6 +153,7 @@ def test_the_runner_sees_who_looked_at_their_data(alice: User, bob: User) -> Non
     assert page.status_code == 200
     html = page.content.decode()
     assert "Bob (Riverside Physio)" in html
+    assert "Opened your record" in html
     assert html.count("<tr>") == 2  # the header and Bob's one view; her own view is not listed
 
 
