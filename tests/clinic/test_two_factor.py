@@ -113,3 +113,15 @@ def test_our_codes_match_the_rfc_6238_test_vector() -> None:
     # RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (8 digits); our codes are the last 6.
     key = base64.b32encode(b"12345678901234567890").decode()
     assert pyotp.TOTP(key, digits=8).at(59) == "94287082"
+
+
+def test_a_clinician_can_replace_their_recovery_codes(bob: User) -> None:
+    old = set_up(Client(), bob)
+    client = Client()
+    client.force_login(bob)
+    assert b"Make new recovery codes" in client.get(reverse("accounts:profile")).content
+    page = client.post(reverse("accounts:new-recovery-codes"))
+    new = re.findall(r"<code>([0-9A-Z-]{14})</code>", page.content.decode())
+    assert len(new) == mfa.RECOVERY_CODE_COUNT and not set(new) & set(old)
+    assert not mfa.use_recovery_code(bob, old[0])
+    assert mfa.use_recovery_code(bob, new[0])
