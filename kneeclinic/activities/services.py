@@ -10,6 +10,7 @@ duplicate; the same run from another device or app (start within a minute, dista
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import logging
@@ -106,10 +107,10 @@ def run_import(batch_id: int, progress: Progress | None = None) -> Import | None
         if batch.total_files is None:
             batch.total_files = count_files(batch)
             Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
-        seen: set[str] = set()
+        known = _Known.of(batch.runner)
         with ParseSandbox() as box, _commit_without_fsync():  # one worker for the whole import
             for upload_index, upload in enumerate(batch.uploads):
-                _import_upload(batch, upload_index, upload, progress, box, seen)
+                _import_upload(batch, upload_index, upload, progress, box, known)
     except Exception as exc:
         log.exception("import %s stopped", batch.code)
         Import.objects.filter(pk=batch.pk).update(
@@ -183,7 +184,7 @@ def _import_upload(
     upload: dict[str, Any],
     progress: Progress | None,
     box: ParseSandbox,
-    seen: set[str],
+    known: _Known,
 ) -> None:
     """Import the files of one upload not yet done, the worker reading ahead while we store."""
     done = set(
@@ -199,14 +200,14 @@ def _import_upload(
         for member_index, member in enumerate(_members(upload)):
             if member_index in done:
                 continue  # finished before a restart
-            pending = _prepare(batch.runner, member_index, member)
+            pending = _prepare(known, member_index, member)
             queue.append(pending)
             if pending.outcome is None:
                 assert member.data is not None  # noqa: S101 - a file to parse has bytes
                 yield member.name, member.data
 
     def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
-        _commit(batch, upload_index, pending, parsed, seen, source)
+        _commit(batch, upload_index, pending, parsed, known, source)
         if progress is not None:
             batch.refresh_from_db()
             progress(batch)
@@ -244,14 +245,14 @@ class _Pending:
     outcome: Outcome | None  # known without parsing (skipped, refused, already imported)
 
 
-def _prepare(runner: User, member_index: int, member: archive.Member) -> _Pending:
+def _prepare(known: _Known, member_index: int, member: archive.Member) -> _Pending:
     sha256 = hashlib.sha256(member.data).hexdigest() if member.data is not None else ""
     outcome = None
     if member.status is archive.MemberStatus.SKIPPED:
         outcome = Outcome(ImportFile.Status.SKIPPED, member.error)
     elif member.status is archive.MemberStatus.FAILED or member.data is None:
         outcome = Outcome(ImportFile.Status.FAILED, member.error or "this file could not be read")
-    elif _imported_before(runner, sha256):
+    elif sha256 in known.shas:
         outcome = _ALREADY
     return _Pending(member_index, member, sha256, outcome)
 
@@ -259,11 +260,51 @@ def _prepare(runner: User, member_index: int, member: archive.Member) -> _Pendin
 _ALREADY = Outcome("duplicate", "this file was imported before")
 
 
-def _imported_before(runner: User, sha256: str) -> bool:
-    return (
-        ActivityFile.objects.filter(activity__runner=runner, sha256=sha256).exists()
-        or Merge.objects.filter(kept__runner=runner, sha256=sha256).exists()
-    )
+@dataclass(slots=True)
+class _Known:
+    """What the runner has already, read once per import and kept up to date as files land.
+
+    The hashes of every file imported (or merged) and the start and distance of every run,
+    so that duplicates and merges cost no query per file. (A run entered by hand while an
+    import is under way is not seen by that import.)
+    """
+
+    shas: set[str]
+    starts: list[float]  # unix seconds, sorted
+    runs: list[tuple[float, float | None, int]]  # (start, distance, id), in the same order
+
+    @classmethod
+    def of(cls, runner: User) -> _Known:
+        shas = set(
+            ActivityFile.objects.filter(activity__runner=runner).values_list("sha256", flat=True)
+        )
+        shas.update(Merge.objects.filter(kept__runner=runner).values_list("sha256", flat=True))
+        rows = Activity.objects.filter(runner=runner).values_list("start", "distance_m", "pk")
+        runs = sorted((start.timestamp(), distance, pk) for start, distance, pk in rows)
+        return cls(shas, [run[0] for run in runs], runs)
+
+    def add(self, activity: Activity) -> None:
+        run = (activity.start.timestamp(), activity.distance_m, activity.pk)
+        at = bisect.bisect(self.starts, run[0])
+        self.starts.insert(at, run[0])
+        self.runs.insert(at, run)
+
+    def same_run(self, item: domain.Activity) -> int | None:
+        """The id of a run that starts within a minute and has the same distance (3 %)."""
+        start = item.start.timestamp()
+        first = bisect.bisect_left(self.starts, start - MERGE_WINDOW_S)
+        last = bisect.bisect_right(self.starts, start + MERGE_WINDOW_S)
+        for _, distance, pk in self.runs[first:last]:
+            if same_distance(item.distance_m, distance):
+                return pk
+        return None
+
+
+def same_distance(one: float | None, other: float | None) -> bool:
+    """Within 3 % of each other; two runs without a distance count as the same."""
+    if one is None or other is None:
+        return one is None and other is None
+    return abs(one - other) <= MERGE_DISTANCE_FRACTION * max(one, other, 1.0)
 
 
 def import_member(
@@ -274,7 +315,8 @@ def import_member(
     parser: Parser | None = None,
 ) -> Outcome:
     """Read one file and write its outcome and activities in one transaction."""
-    pending = _prepare(batch.runner, member_index, member)
+    known = _Known.of(batch.runner)
+    pending = _prepare(known, member_index, member)
     parsed: list[domain.Activity] | ParseError | None = None
     if pending.outcome is None:
         assert member.data is not None  # noqa: S101 - a file to parse has bytes
@@ -282,7 +324,7 @@ def import_member(
             parsed = (parser or parse_file)(member.name, member.data)
         except ParseError as exc:
             parsed = exc
-    return _commit(batch, upload_index, pending, parsed, set())
+    return _commit(batch, upload_index, pending, parsed, known)
 
 
 def _commit(
@@ -290,20 +332,20 @@ def _commit(
     upload_index: int,
     pending: _Pending,
     parsed: list[domain.Activity] | ParseError | None,
-    seen: set[str],
+    known: _Known,
     source: _Source | None = None,
 ) -> Outcome:
     """Write one file's outcome, its activities and the import's counts in one transaction.
 
-    ``seen`` holds the hashes of the files this run imported already (the worker reads ahead,
-    so a second copy may be parsed before the first is stored).
+    ``known`` is checked again here: the worker reads ahead, so a second copy of a file may
+    be parsed before the first is stored.
     """
     member = pending.member
     outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
     if isinstance(parsed, ParseError):
         outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
     with transaction.atomic():
-        if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in seen:
+        if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in known.shas:
             outcome = _ALREADY  # the same file earlier in this very import
         record = ImportFile.objects.create(
             batch=batch,
@@ -319,8 +361,8 @@ def _commit(
             if source is None:
                 source = _Source(storage.store_bytes(member.data), archive=False)
             where = (source.stored, pending.member_index if source.archive else None)
-            outcome = _save(batch.runner, parsed, record, where, member)
-            seen.add(pending.sha256)
+            outcome = _save(batch.runner, parsed, record, where, member, known)
+            known.shas.add(pending.sha256)
             if outcome.status != ImportFile.Status.IMPORTED:
                 ImportFile.objects.filter(pk=record.pk).update(
                     status=outcome.status, error=outcome.error
@@ -359,13 +401,15 @@ def _save(
     record: ImportFile,
     where: tuple[StoredFile, int | None],
     member: archive.Member,
+    known: _Known,
 ) -> Outcome:
     stored, member_index = where
     created: list[tuple[Activity, domain.Activity]] = []
     merged: list[Activity] = []
     for index, item in enumerate(parsed):
-        same = same_run(runner, item)
-        if same is not None:
+        same_id = known.same_run(item)
+        if same_id is not None:
+            same = Activity.objects.get(pk=same_id)
             Merge.objects.create(
                 kept=same,
                 name=member.name[:300],
@@ -382,6 +426,7 @@ def _save(
             merged.append(same)
             continue
         activity = create_activity(runner, item, member.metadata)
+        known.add(activity)
         ActivityFile.objects.create(
             activity=activity,
             sha256=record.sha256,
@@ -401,23 +446,6 @@ def _save(
         ImportFile.Status.DUPLICATE,
         f"the same run as one already there ({kept.name or 'a run'} on {kept.start:%Y-%m-%d})",
     )
-
-
-def same_run(runner: User, item: domain.Activity) -> Activity | None:
-    """A run already there that starts within a minute and has the same distance (3 %)."""
-    window = timedelta(seconds=MERGE_WINDOW_S)
-    candidates = Activity.objects.filter(
-        runner=runner, start__gte=item.start - window, start__lte=item.start + window
-    )
-    for candidate in candidates:
-        if item.distance_m is None or candidate.distance_m is None:
-            if item.distance_m is None and candidate.distance_m is None:
-                return candidate
-            continue
-        larger = max(item.distance_m, candidate.distance_m, 1.0)
-        if abs(item.distance_m - candidate.distance_m) <= MERGE_DISTANCE_FRACTION * larger:
-            return candidate
-    return None
 
 
 def create_activity(

@@ -268,3 +268,10 @@ def test_a_merged_file_from_an_archive_can_be_split_off_again(alice: User) -> No
     assert merge.member_index == 0
     separate = services.undo_merge(merge)
     assert separate is not None and separate.file.member_index == 0
+
+
+def test_distances_within_three_percent_are_the_same_run() -> None:
+    assert services.same_distance(10_000, 10_290)
+    assert not services.same_distance(10_000, 10_350)
+    assert services.same_distance(None, None)  # two runs without a distance, at the same time
+    assert not services.same_distance(None, 5_000)
