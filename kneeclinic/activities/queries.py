@@ -104,6 +104,21 @@ def page_of(rows: QuerySet[Activity], number: str | None) -> Page[Activity]:
     return Paginator(rows, RUNS_PER_PAGE).get_page(number)
 
 
+def list_rows(page: Page[Activity], unit: units.DistanceUnit) -> list[dict[str, Any]]:
+    """Each run of a page with its distance, time and pace written in the runner's unit."""
+    return [
+        {
+            "activity": a,
+            "distance": units.format_distance(a.distance_m, unit, decimals=2)
+            if a.distance_m
+            else NONE,
+            "time": units.format_duration(a.moving_s or a.elapsed_s),
+            "pace": pace(a, unit),
+        }
+        for a in page.object_list
+    ]
+
+
 def pace(activity: Activity, unit: units.DistanceUnit) -> str:
     duration = activity.moving_s or activity.elapsed_s
     if not activity.distance_m or not duration:

@@ -39,39 +39,18 @@ def list_runs(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         chosen = queries.RunFilter(data["sport"], data["start"], data["end"], data["q"].strip())
-    page = queries.page_of(
-        queries.runs(request.user, request.user, chosen), request.GET.get("page")
-    )
-    unit = _unit(request)
-    rows = [
-        {
-            "activity": a,
-            "distance": units.format_distance(a.distance_m, unit, decimals=2)
-            if a.distance_m
-            else queries.NONE,
-            "time": units.format_duration(a.moving_s or a.elapsed_s),
-            "pace": queries.pace(a, unit),
-        }
-        for a in page.object_list
-    ]
+    rows = queries.runs(request.user, request.user, chosen)
+    page = queries.page_of(rows, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "activities/run_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "query": query.urlencode(),
-            "filtered": bool(
-                request.GET.get("q")
-                or request.GET.get("sport")
-                or request.GET.get("start")
-                or request.GET.get("end")
-            ),
-        },
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "rows": queries.list_rows(page, _unit(request)),
+        "query": query.urlencode(),
+        "filtered": chosen != queries.RunFilter(),
+    }
+    return render(request, "activities/run_list.html", context)
 
 
 @login_required
