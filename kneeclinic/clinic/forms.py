@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from kneeclinic.clinic.models import Imaging, ImagingStatus
+from kneeclinic.clinic.models import Imaging, ImagingStatus, ReviewOutcome
 
 
 class CodeForm(forms.Form):
@@ -86,3 +86,15 @@ class NoteForm(forms.Form):
         if not content and not data.get("imaging"):
             raise forms.ValidationError("The note is empty. Fill in at least one section.")
         return data
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome of your review", choices=ReviewOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note for the runner (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

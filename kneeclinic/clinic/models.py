@@ -88,6 +88,7 @@ AUDIT_DESCRIPTIONS = {
     ("view-timeline", "runner"): "Tried to open your record",
     ("print-report", "runner"): "Tried to print your record",
     ("create-note", "runner"): "Tried to write a note about you",
+    ("create", "running_review"): "Reviewed your running",
 }
 
 
@@ -155,3 +156,27 @@ class AssessmentNoteVersion(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["note", "number"], name="one_number_per_note_version")
         ]
+
+
+class ReviewOutcome(models.TextChoices):
+    READY_STAGE_1 = "ready_stage_1", "Ready to start stage 1 of the return-to-run plan"
+    CARRY_ON = "carry_on", "Carry on with the plan as it is"
+    HOLD_TWO_WEEKS = "hold_two_weeks", "Hold for two weeks, then we review again"
+    STEP_BACK = "step_back", "Step back a stage"
+    SEE_IN_CLINIC = "see_in_clinic", "Book an assessment before running more"
+
+
+class RunningReview(models.Model):
+    """A physio's review of the runner's running programme; the runner always sees it."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="running_reviews"
+    )
+    physio = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    note = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at",)

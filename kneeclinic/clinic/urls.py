@@ -15,6 +15,7 @@ urlpatterns = [
     path("runners/<uuid:code>/", views.runner_timeline, name="runner"),
     path("runners/<uuid:code>/report/", views.runner_report, name="report"),
     path("runners/<uuid:code>/notes/new/", views.note_new, name="note-new"),
+    path("runners/<uuid:code>/review/", views.review, name="review"),
     path("notes/<uuid:code>/", views.note_detail, name="note"),
     path("notes/<uuid:code>/edit/", views.note_edit, name="note-edit"),
     path("links/<uuid:code>/end/", views.end_link, name="end-link"),

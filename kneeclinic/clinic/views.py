@@ -26,13 +26,14 @@ from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import CareInvitation, CareLink, Role, User
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.clinic import audit, caseload, notes, timeline
-from kneeclinic.clinic.forms import CodeForm, InviteForm, NoteForm
+from kneeclinic.clinic.forms import CodeForm, InviteForm, NoteForm, ReviewForm
 from kneeclinic.clinic.models import (
     AssessmentNote,
     AssessmentNoteVersion,
     AuditAction,
     AuditEvent,
     AuditOutcome,
+    RunningReview,
 )
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,8 @@ def access_log(request: AuthenticatedRequest) -> HttpResponse:
 def shared_notes(request: AuthenticatedRequest) -> HttpResponse:
     """Assessment notes my physio chose to share with me (their newest version)."""
     shared = notes.shared_with(request.user)
-    return render(request, "clinic/shared_notes.html", {"notes": shared})
+    reviews = RunningReview.objects.filter(runner=request.user).select_related("physio")[:10]
+    return render(request, "clinic/shared_notes.html", {"notes": shared, "reviews": reviews})
 
 
 # ---------- the physio's side ----------
@@ -367,6 +369,8 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
             "runs": timeline.run_rows(data),
             "notes": notes.for_reader(request.user, runner),
             "is_runner": request.user.pk == runner.pk,
+            "reviews": RunningReview.objects.filter(runner=runner).select_related("physio")[:5],
+            "review_form": ReviewForm(),
         },
     )
 
@@ -549,3 +553,26 @@ def remove_staff(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse
         )
     messages.success(request, f"{person.display_name} is no longer part of the clinic.")
     return redirect("clinic:staff")
+
+
+@login_required
+@require_POST
+def review(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """The physio records the outcome of reviewing the runner's running; the runner sees it."""
+    _physio_only(request)
+    runner = _runner_for(request, code, "review-running")
+    if runner.pk == request.user.pk:
+        raise Http404("Not your own record")
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an outcome for the review.")
+        return redirect("clinic:runner", code=runner.code)
+    saved = RunningReview.objects.create(
+        runner=runner,
+        physio=request.user,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
+    audit.record_access(request, runner, AuditAction.CREATE, "running_review", saved.code)
+    messages.success(request, f"Review saved; {runner.display_name} can read it.")
+    return redirect("clinic:runner", code=runner.code)

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kneeclinic.accounts import invitations
 from kneeclinic.accounts.models import CareInvitation, CareLink, User
 from kneeclinic.clinic import notes
-from kneeclinic.clinic.models import AssessmentNote, AuditEvent
+from kneeclinic.clinic.models import AssessmentNote, AuditEvent, RunningReview
 from tests.conftest import link, make_user
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,14 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
             snapshot=lambda w: AssessmentNote.objects.count(),
             audited=THIRD_PARTIES,
         ),
+    ),
+    "clinic:review": Rule(
+        "POST",
+        runner_code,
+        row(NOT_FOUND, REDIRECT, NOT_FOUND),
+        data={"outcome": "hold_two_weeks", "note": "Hold"},
+        snapshot=lambda w: RunningReview.objects.count(),
+        audited=THIRD_PARTIES,
     ),
     "clinic:note": Rule("GET", note_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
     "clinic:note-edit": (

@@ -172,3 +172,24 @@ def test_the_physio_signs_off_a_waiting_plan_and_sets_a_cadence_target_from_the_
 def test_the_runner_does_not_see_the_physio_controls_on_their_own_record(alice: User) -> None:
     page = logged_in(alice).get(reverse("clinic:runner", args=[alice.code])).content.decode()
     assert "Set the cadence target" not in page and "Write an assessment note" not in page
+
+
+def test_the_physio_reviews_the_running_and_the_runner_reads_the_outcome(
+    alice: User, bob: User
+) -> None:
+    response = logged_in(bob).post(
+        reverse("clinic:review", args=[alice.code]),
+        {"outcome": "hold_two_weeks", "note": "Keep to walking and the exercises."},
+    )
+    assert response.status_code == 302
+    page = logged_in(alice).get(reverse("clinic:shared-notes")).content.decode()
+    assert "Hold for two weeks, then we review again" in page
+    assert "Keep to walking and the exercises." in page
+    assert AuditEvent.objects.filter(action="C", object_type="running_review").count() == 1
+
+
+def test_a_review_without_an_outcome_is_refused(alice: User, bob: User) -> None:
+    from kneeclinic.clinic.models import RunningReview
+
+    logged_in(bob).post(reverse("clinic:review", args=[alice.code]), {"note": "x"})
+    assert RunningReview.objects.count() == 0
