@@ -41,7 +41,8 @@ CASELOAD_PAGE_SIZE = 50
 
 # What a linked physio sees, shown to the runner before they agree (and on the sharing page).
 SHARED_WITH_PHYSIO = (
-    "Your runs: date, distance, time, pace, heart rate and cadence (no maps or GPS tracks)",
+    "Your runs: date, distance, time, pace, heart rate, cadence and the shape of the route "
+    "(drawn without a map; never your original watch files)",
     "Your weekly running load and any sudden jumps in it",
     "Your pain diary: scores, when the pain came, which knee and where, and your notes",
     "The symptom checker's outcome and any warning signs you reported",

@@ -41,7 +41,7 @@ def test_bob_invites_alice_she_agrees_he_sees_her_timeline_until_she_stops_shari
     phone.get_by_label("Invitation code from your physio").fill(code.lower())
     phone.get_by_role("button", name="Check the code").click()
     phone.get_by_role("heading", name="Share your record with bob.clinic?").wait_for()
-    assert phone.get_by_text("no maps or GPS tracks").is_visible()
+    assert phone.get_by_text("never your original watch files").is_visible()
     check_accessibility(phone)
     phone.get_by_role("button", name="I agree: share my record with bob.clinic").click()
     phone.get_by_text("You now share your record with bob.clinic").wait_for()

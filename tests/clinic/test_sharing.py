@@ -54,7 +54,7 @@ def test_a_physio_invites_and_the_runner_agrees_after_seeing_what_is_shared(
     consent = client.post(reverse("clinic:sharing"), {"code": code})
     assert consent.status_code == 200
     assert b"Share your record with Paul?" in consent.content
-    assert b"no maps or GPS tracks" in consent.content
+    assert b"never your original watch files" in consent.content
     assert not CareLink.objects.filter(runner=runner).exists()  # nothing until they agree
 
     agreed = client.post(reverse("clinic:agree"), {"code": code}, follow=True)
