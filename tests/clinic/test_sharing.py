@@ -235,3 +235,19 @@ def test_an_invitation_for_an_email_address_is_sent_there(
     message = mailoutbox[0]
     assert message.to == ["rita@example.com"]  # type: ignore[attr-defined]
     assert code in message.body and path in message.body  # type: ignore[attr-defined]
+
+
+def test_after_the_runner_stops_sharing_her_run_pages_are_refused_too(
+    alice: User, bob: User
+) -> None:
+    from kneeclinic.activities.models import Activity
+
+    run = Activity.objects.create(
+        runner=alice, start=timezone.now(), elapsed_s=1800, distance_m=5000
+    )
+    client = logged_in(bob)
+    run_page = reverse("activities:show-run", args=[run.code])
+    assert client.get(run_page).status_code == 200
+    link = CareLink.objects.get(runner=alice, physio=bob)
+    logged_in(alice).post(reverse("clinic:end-link", args=[link.code]))
+    assert client.get(run_page).status_code == 404
