@@ -25,6 +25,16 @@ def site(request: HttpRequest) -> dict[str, object]:
     return {
         "site_name": settings.SITE_NAME,
         "nav_items": nav,
-        "nav_active": match.app_name if match else "",
+        "nav_active": _active(match),
         "user_time_zone": user.time_zone if user is not None and user.is_authenticated else "UTC",
     }
+
+
+def _active(match: object) -> str:
+    """The nav item of the page: its area, or Today only for Today itself (not settings)."""
+    if match is None:
+        return ""
+    area = str(getattr(match, "app_name", "") or "")
+    if area == "core" and getattr(match, "url_name", "") != "today":
+        return ""
+    return area
