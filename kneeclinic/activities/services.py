@@ -1,451 +1,23 @@
-"""Verbs that write activities: imports (resumable, one transaction per file), edits, merges.
+"""Verbs that write activities: create one from a parsed file, enter, change or delete a run.
 
-An import is a status row listing its uploads (kept by SHA-256). The worker claims it with a
-conditional UPDATE, walks every file of every upload in a fixed order and writes each file's
-outcome, with its activities, in one transaction; the outcome row marks the file done, so a
-restarted import carries on after the last file it finished. The same bytes twice are a
-duplicate; the same run from another device or app (start within a minute, distance within
-3 %) becomes a visible, undoable merge into the run already there.
+Imports (which call ``create_activity`` for each parsed file) live in ``importer``.
 """
 
 from __future__ import annotations
 
-import bisect
-import contextlib
-import hashlib
-import logging
-import uuid
-import zipfile
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db import transaction
 
 from kneeclinic.accounts.models import User
-from kneeclinic.activities import storage, streams
-from kneeclinic.activities.models import (
-    Activity,
-    ActivityFile,
-    ActivityStreams,
-    Import,
-    ImportFile,
-    Merge,
-    Source,
-    StoredFile,
-)
-from kneeclinic.activities.sandbox import ParseSandbox
+from kneeclinic.activities import streams
+from kneeclinic.activities.models import Activity, ActivityStreams, Source
 from kneeclinic.domain import activity as domain
-from kneeclinic.domain.parsers import ParseError, archive
+from kneeclinic.domain.parsers import archive
 
-log = logging.getLogger(__name__)
-
-MERGE_WINDOW_S = 60
-"""Two files whose runs start within this many seconds may be the same run."""
-MERGE_DISTANCE_FRACTION = 0.03
-"""...and are, when their distances differ by no more than this fraction."""
-STALE_AFTER_S = 120
-"""A running import with no progress for this long lost its worker and may be claimed again."""
 MAX_NAME_CHARS = 200
-
-Progress = Callable[[Import], None]
-
-
-# --- creating and running imports ---------------------------------------------------------
-
-
-def create_import(runner: User, uploads: Iterable[tuple[str, Iterable[bytes]]]) -> Import:
-    """Keep each uploaded file by content and create the import's status row (not started)."""
-    items = []
-    for name, chunks in uploads:
-        stored = storage.store_chunks(chunks)
-        items.append({"name": archive.display_name(name)[:300], "sha256": stored.sha256})
-    return Import.objects.create(runner=runner, uploads=items)
-
-
-def enqueue(batch: Import) -> None:
-    """Start the import in the background worker once the current transaction commits."""
-    from kneeclinic.activities.tasks import run_import_task
-
-    transaction.on_commit(lambda: run_import_task.enqueue(batch.pk))
-
-
-def claim(batch_id: int, token: str) -> bool:
-    """Take the import for this worker, unless another live worker has it (conditional UPDATE)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=STALE_AFTER_S)
-    waiting = Q(status=Import.Status.QUEUED) | Q(
-        status=Import.Status.RUNNING, heartbeat_at__lt=stale
-    )
-    taken = Import.objects.filter(waiting, pk=batch_id).update(
-        status=Import.Status.RUNNING, claimed_by=token, heartbeat_at=now
-    )
-    return taken == 1
-
-
-def needs_restart(batch: Import) -> bool:
-    """True when an unfinished import has no live worker (killed, or its task was lost)."""
-    if not batch.is_active:
-        return False
-    last = batch.heartbeat_at or batch.created_at
-    return (timezone.now() - last).total_seconds() > STALE_AFTER_S
-
-
-def run_import(batch_id: int, progress: Progress | None = None) -> Import | None:
-    """Import every file not yet done; the finished row, or None if another worker has it."""
-    token = uuid.uuid4().hex
-    if not claim(batch_id, token):
-        return None
-    batch = Import.objects.select_related("runner").get(pk=batch_id)
-
-    try:
-        if batch.total_files is None:
-            batch.total_files = count_files(batch)
-            Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
-        known = _Known.of(batch.runner)
-        with ParseSandbox() as box, _commit_without_fsync():  # one worker for the whole import
-            for upload_index, upload in enumerate(batch.uploads):
-                _import_upload(batch, upload_index, upload, progress, box, known)
-    except Exception as exc:
-        log.exception("import %s stopped", batch.code)
-        Import.objects.filter(pk=batch.pk).update(
-            status=Import.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:500],
-            finished_at=timezone.now(),
-        )
-        raise
-    Import.objects.filter(pk=batch.pk, claimed_by=token).update(
-        status=Import.Status.DONE, finished_at=timezone.now(), current_file=""
-    )
-    batch.refresh_from_db()
-    if progress is not None:
-        progress(batch)
-    return batch
-
-
-@contextlib.contextmanager
-def _commit_without_fsync() -> Iterator[None]:
-    """On SQLite, commit each file without waiting for the disk (WAL, synchronous=NORMAL).
-
-    A killed process loses nothing committed; a power cut may lose the last few files, which
-    the import then reads again when it resumes, because their outcome rows went with them.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield  # PostgreSQL, or inside a caller's transaction (where SQLite cannot change it)
-        return
-    with connection.cursor() as cursor:
-        previous = cursor.execute("PRAGMA synchronous").fetchone()[0]
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA synchronous={int(previous)}")
-
-
-def count_files(batch: Import) -> int:
-    """About how many files the uploads hold, from the ZIP directories only (for progress)."""
-    return sum(_count(storage.path_of(upload["sha256"])) for upload in batch.uploads)
-
-
-def _count(path: Any, depth: int = 0) -> int:
-    try:
-        with zipfile.ZipFile(path) as outer:
-            total = 0
-            for info in outer.infolist():
-                if info.is_dir():
-                    continue
-                if depth == 0 and info.filename.lower().endswith(".zip"):
-                    with outer.open(info) as inner:
-                        total += _count(inner, depth + 1)
-                else:
-                    total += 1
-            return total
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
-        return 1  # one activity file (or an archive we will refuse with a reason)
-
-
-def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:
-    with storage.path_of(upload["sha256"]).open("rb") as stream:
-        try:
-            yield from archive.iter_members(upload["name"], stream)
-        except ParseError as exc:
-            yield archive.Member(upload["name"], archive.MemberStatus.FAILED, error=str(exc))
-
-
-def _import_upload(
-    batch: Import,
-    upload_index: int,
-    upload: dict[str, Any],
-    progress: Progress | None,
-    box: ParseSandbox,
-    known: _Known,
-) -> None:
-    """Import the files of one upload not yet done, the worker reading ahead while we store."""
-    done = set(
-        ImportFile.objects.filter(batch=batch, upload_index=upload_index).values_list(
-            "member_index", flat=True
-        )
-    )
-    queue: deque[_Pending] = deque()
-    stored = StoredFile.objects.get(sha256=upload["sha256"])
-    source = _Source(stored, storage.is_zip(stored))
-
-    def to_parse() -> Iterator[tuple[str, bytes]]:
-        for member_index, member in enumerate(_members(upload)):
-            if member_index in done:
-                continue  # finished before a restart
-            pending = _prepare(known, member_index, member)
-            queue.append(pending)
-            if pending.outcome is None:
-                assert member.data is not None  # noqa: S101 - a file to parse has bytes
-                yield member.name, member.data
-
-    def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
-        _commit(batch, upload_index, pending, parsed, known, source)
-        if progress is not None:
-            batch.refresh_from_db()
-            progress(batch)
-
-    for parsed in box.parse_many(to_parse()):
-        while queue[0].outcome is not None:  # files that needed no parsing come first
-            finish(queue.popleft(), None)
-        finish(queue.popleft(), parsed)
-    while queue:
-        finish(queue.popleft(), None)
-
-
-# --- one file -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status: str
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """The stored upload a file came from, and whether it is a ZIP holding it."""
-
-    stored: StoredFile
-    archive: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    member_index: int
-    member: archive.Member
-    sha256: str
-    outcome: Outcome | None  # known without parsing (skipped, refused, already imported)
-
-
-def _prepare(known: _Known, member_index: int, member: archive.Member) -> _Pending:
-    sha256 = hashlib.sha256(member.data).hexdigest() if member.data is not None else ""
-    outcome = None
-    if member.status is archive.MemberStatus.SKIPPED:
-        outcome = Outcome(ImportFile.Status.SKIPPED, member.error)
-    elif member.status is archive.MemberStatus.FAILED or member.data is None:
-        outcome = Outcome(ImportFile.Status.FAILED, member.error or "this file could not be read")
-    elif sha256 in known.shas:
-        outcome = _ALREADY
-    return _Pending(member_index, member, sha256, outcome)
-
-
-_ALREADY = Outcome("duplicate", "this file was imported before")
-
-
-@dataclass(slots=True)
-class _Known:
-    """What the runner has already, read once per import and kept up to date as files land.
-
-    The hashes of every file imported (or merged) and the start and distance of every run,
-    so that duplicates and merges cost no query per file. (A run entered by hand while an
-    import is under way is not seen by that import.)
-    """
-
-    shas: set[str]
-    starts: list[float]  # unix seconds, sorted
-    runs: list[tuple[float, float | None, int]]  # (start, distance, id), in the same order
-
-    @classmethod
-    def of(cls, runner: User) -> _Known:
-        shas = set(
-            ActivityFile.objects.filter(activity__runner=runner).values_list("sha256", flat=True)
-        )
-        shas.update(Merge.objects.filter(kept__runner=runner).values_list("sha256", flat=True))
-        rows = Activity.objects.filter(runner=runner).values_list("start", "distance_m", "pk")
-        runs = sorted((start.timestamp(), distance, pk) for start, distance, pk in rows)
-        return cls(shas, [run[0] for run in runs], runs)
-
-    def add(self, activity: Activity) -> None:
-        run = (activity.start.timestamp(), activity.distance_m, activity.pk)
-        at = bisect.bisect(self.starts, run[0])
-        self.starts.insert(at, run[0])
-        self.runs.insert(at, run)
-
-    def same_run(self, item: domain.Activity) -> int | None:
-        """The id of a run that starts within a minute and has the same distance (3 %)."""
-        start = item.start.timestamp()
-        first = bisect.bisect_left(self.starts, start - MERGE_WINDOW_S)
-        last = bisect.bisect_right(self.starts, start + MERGE_WINDOW_S)
-        for _, distance, pk in self.runs[first:last]:
-            if same_distance(item.distance_m, distance):
-                return pk
-        return None
-
-
-def same_distance(one: float | None, other: float | None) -> bool:
-    """Within 3 % of each other; two runs without a distance count as the same."""
-    if one is None or other is None:
-        return one is None and other is None
-    return abs(one - other) <= MERGE_DISTANCE_FRACTION * max(one, other, 1.0)
-
-
-def import_member(
-    batch: Import,
-    upload_index: int,
-    member_index: int,
-    member: archive.Member,
-    parser: Parser | None = None,
-) -> Outcome:
-    """Read one file and write its outcome and activities in one transaction."""
-    known = _Known.of(batch.runner)
-    pending = _prepare(known, member_index, member)
-    parsed: list[domain.Activity] | ParseError | None = None
-    if pending.outcome is None:
-        assert member.data is not None  # noqa: S101 - a file to parse has bytes
-        try:
-            parsed = (parser or parse_file)(member.name, member.data)
-        except ParseError as exc:
-            parsed = exc
-    return _commit(batch, upload_index, pending, parsed, known)
-
-
-def _commit(
-    batch: Import,
-    upload_index: int,
-    pending: _Pending,
-    parsed: list[domain.Activity] | ParseError | None,
-    known: _Known,
-    source: _Source | None = None,
-) -> Outcome:
-    """Write one file's outcome, its activities and the import's counts in one transaction.
-
-    ``known`` is checked again here: the worker reads ahead, so a second copy of a file may
-    be parsed before the first is stored.
-    """
-    member = pending.member
-    outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
-    if isinstance(parsed, ParseError):
-        outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
-    with transaction.atomic():
-        if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in known.shas:
-            outcome = _ALREADY  # the same file earlier in this very import
-        record = ImportFile.objects.create(
-            batch=batch,
-            upload_index=upload_index,
-            member_index=pending.member_index,
-            name=member.name[:300],
-            status=outcome.status,
-            error=outcome.error,
-            sha256=pending.sha256,
-        )
-        if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
-            assert member.data is not None  # noqa: S101 - parsed implies bytes
-            if source is None:
-                source = _Source(storage.store_bytes(member.data), archive=False)
-            where = (source.stored, pending.member_index if source.archive else None)
-            outcome = _save(batch.runner, parsed, record, where, member, known)
-            known.shas.add(pending.sha256)
-            if outcome.status != ImportFile.Status.IMPORTED:
-                ImportFile.objects.filter(pk=record.pk).update(
-                    status=outcome.status, error=outcome.error
-                )
-        counter = _COUNTERS[ImportFile.Status(outcome.status)]
-        Import.objects.filter(pk=batch.pk).update(
-            done_files=F("done_files") + 1,
-            current_file=member.name[:300],
-            heartbeat_at=timezone.now(),
-            **{counter: F(counter) + 1},
-        )
-    return outcome
-
-
-_COUNTERS = {
-    ImportFile.Status.IMPORTED: "imported",
-    ImportFile.Status.DUPLICATE: "duplicates",
-    ImportFile.Status.FAILED: "failed",
-    ImportFile.Status.SKIPPED: "skipped",
-}
-
-
-Parser = Callable[[str, bytes], list[domain.Activity]]
-
-
-def parse_file(name: str, data: bytes) -> list[domain.Activity]:
-    """One file parsed in the shared sandbox worker (a child process with limits)."""
-    from kneeclinic.activities.sandbox import parse_in_sandbox
-
-    return parse_in_sandbox(name, data)
-
-
-def _save(
-    runner: User,
-    parsed: list[domain.Activity],
-    record: ImportFile,
-    where: tuple[StoredFile, int | None],
-    member: archive.Member,
-    known: _Known,
-) -> Outcome:
-    stored, member_index = where
-    created: list[tuple[Activity, domain.Activity]] = []
-    merged: list[Activity] = []
-    for index, item in enumerate(parsed):
-        same_id = known.same_run(item)
-        if same_id is not None:
-            same = Activity.objects.get(pk=same_id)
-            Merge.objects.create(
-                kept=same,
-                name=member.name[:300],
-                sha256=record.sha256,
-                stored=stored,
-                member_index=member_index,
-                session_index=index,
-                source_format=item.source_format,
-                start=item.start,
-                distance_m=item.distance_m,
-                device=item.device[:120],
-                import_file=record,
-            )
-            merged.append(same)
-            continue
-        activity = create_activity(runner, item, member.metadata)
-        known.add(activity)
-        ActivityFile.objects.create(
-            activity=activity,
-            sha256=record.sha256,
-            name=member.name[:300],
-            stored=stored,
-            member_index=member_index,
-            session_index=index,
-            source_format=item.source_format,
-            import_file=record,
-        )
-        created.append((activity, item))
-    _after_import(created, member.metadata)
-    if created:
-        return Outcome(ImportFile.Status.IMPORTED)
-    kept = merged[0]
-    return Outcome(
-        ImportFile.Status.DUPLICATE,
-        f"the same run as one already there ({kept.name or 'a run'} on {kept.start:%Y-%m-%d})",
-    )
 
 
 def create_activity(
@@ -508,7 +80,7 @@ def default_name(sport: str, sub_sport: str, start: datetime, zone: ZoneInfo) ->
     return f"{part} {noun}"
 
 
-def _after_import(
+def after_import(
     created: list[tuple[Activity, domain.Activity]], metadata: archive.ExportMetadata | None
 ) -> None:
     """Let the back-to-running area work out cadence and put runs in shoes."""
@@ -524,34 +96,6 @@ def _after_import(
         else None
     )
     plans.auto_assign_shoes([a for a, _ in created], gear)
-
-
-# --- merges -----------------------------------------------------------------------------------
-
-
-def undo_merge(merge: Merge) -> Activity | None:
-    """Import the merged file as a run of its own. Returns it (None if the file no longer reads)."""
-    data = storage.read_original(merge.stored, merge.member_index)
-    parsed = parse_file(merge.name, data)
-    if merge.session_index >= len(parsed):
-        return None
-    item = parsed[merge.session_index]
-    runner = merge.kept.runner
-    with transaction.atomic():
-        activity = create_activity(runner, item)
-        ActivityFile.objects.create(
-            activity=activity,
-            sha256=merge.sha256,
-            name=merge.name,
-            stored=merge.stored,
-            member_index=merge.member_index,
-            session_index=merge.session_index,
-            source_format=merge.source_format,
-            import_file=merge.import_file,
-        )
-        merge.delete()
-        _after_import([(activity, item)], None)
-    return activity
 
 
 # --- runs entered or changed by hand ------------------------------------------------------------
@@ -611,3 +155,27 @@ def load_samples(activity: Activity) -> domain.Samples | None:
     if row is None or not row.points:
         return None
     return streams.unpack(bytes(row.blob))
+
+
+# The import verbs, for callers of this module (they live in importer).
+from kneeclinic.activities.importer import (  # noqa: E402
+    create_import,
+    enqueue,
+    needs_restart,
+    run_import,
+    undo_merge,
+)
+
+__all__ = [
+    "create_activity",
+    "create_import",
+    "create_manual_run",
+    "default_name",
+    "delete_activity",
+    "enqueue",
+    "load_samples",
+    "needs_restart",
+    "run_import",
+    "undo_merge",
+    "update_activity",
+]

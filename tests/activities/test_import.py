@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from kneeclinic.accounts.models import User
-from kneeclinic.activities import services, storage
+from kneeclinic.activities import importer, services, storage
 from kneeclinic.activities.models import Activity, Import, ImportFile, Merge
 from kneeclinic.domain.activity import SubSport
 from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy, zip_of
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def inline_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "ParseSandbox", InlineSandbox)
+    monkeypatch.setattr(importer, "ParseSandbox", InlineSandbox)
 
 
 def run_upload(runner: User, *files: tuple[str, bytes]) -> Import:
@@ -271,7 +271,7 @@ def test_a_merged_file_from_an_archive_can_be_split_off_again(alice: User) -> No
 
 
 def test_distances_within_three_percent_are_the_same_run() -> None:
-    assert services.same_distance(10_000, 10_290)
-    assert not services.same_distance(10_000, 10_350)
-    assert services.same_distance(None, None)  # two runs without a distance, at the same time
-    assert not services.same_distance(None, 5_000)
+    assert importer.same_distance(10_000, 10_290)
+    assert not importer.same_distance(10_000, 10_350)
+    assert importer.same_distance(None, None)  # two runs without a distance, at the same time
+    assert not importer.same_distance(None, 5_000)

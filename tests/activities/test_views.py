@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kneeclinic.accounts.models import User
-from kneeclinic.activities import services
+from kneeclinic.activities import importer, services
 from kneeclinic.activities.models import Activity, Import, Merge
 from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy, zip_of
 from tests.conftest import make_user
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def inline_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "ParseSandbox", InlineSandbox)
+    monkeypatch.setattr(importer, "ParseSandbox", InlineSandbox)
 
 
 def imported(runner: User, *files: tuple[str, bytes]) -> list[Activity]:
