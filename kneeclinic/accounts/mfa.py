@@ -17,6 +17,7 @@ import pyotp
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from kneeclinic.accounts.invitations import CODE_ALPHABET
@@ -29,6 +30,18 @@ FAILURE_LIMIT = 5
 LOCK_TIME = timedelta(minutes=15)
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_LENGTH = 12
+
+
+SESSION_KEY = "second_factor_verified_at"
+
+
+def mark_session_verified(request: HttpRequest) -> None:
+    """Note in the (freshly cycled) session that its clinician gave a second factor."""
+    request.session[SESSION_KEY] = timezone.now().isoformat()
+
+
+def session_verified(request: HttpRequest) -> bool:
+    return bool(request.session.get(SESSION_KEY))
 
 
 def required_for(user: User) -> bool:

@@ -120,6 +120,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if accepted:
                 next_url = _clear_pending(request)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                mfa.mark_session_verified(request)
                 if setting_up:
                     codes = mfa.new_recovery_codes(user)
                     return render(

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kneeclinic.accounts import invitations
+from kneeclinic.accounts import invitations, mfa
 from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import CareInvitation, CareLink, Role, User
 from kneeclinic.accounts.types import AuthenticatedRequest
@@ -60,6 +65,24 @@ PHYSIO_CANNOT = (
 )
 
 
+def second_factor_required[F: Callable[..., HttpResponseBase]](view: F) -> F:
+    """A clinician's session must have passed the second factor (T10); otherwise log in again.
+
+    Sessions made by the log-in page always have; this guards against any other way a
+    clinician's session could come about (a role changed on a live session, for example).
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if isinstance(user, User) and user.is_clinician and not mfa.session_verified(request):
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 def _is_clinician(user: User) -> bool:
     return user.role in {Role.PHYSIO, Role.ADMIN}
 
@@ -96,6 +119,7 @@ def _physio_only(request: AuthenticatedRequest) -> None:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sharing(request: AuthenticatedRequest) -> HttpResponse:
@@ -150,6 +174,7 @@ def _consent_page(
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_POST
 def agree(request: AuthenticatedRequest) -> HttpResponse:
@@ -183,6 +208,7 @@ def agree(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def join(request: AuthenticatedRequest, token: str) -> HttpResponse:
@@ -195,6 +221,7 @@ def join(request: AuthenticatedRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def end_link(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     """The runner (or the physio) stops sharing. Access ends with the next request."""
@@ -222,6 +249,7 @@ def end_link(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def access_log(request: AuthenticatedRequest) -> HttpResponse:
@@ -237,6 +265,7 @@ def access_log(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def shared_notes(request: AuthenticatedRequest) -> HttpResponse:
@@ -250,6 +279,7 @@ def shared_notes(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
@@ -289,6 +319,7 @@ def caseload_view(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthenticatedRequest) -> HttpResponse:
@@ -340,6 +371,7 @@ def _send_invitation(physio: User, issued: invitations.IssuedInvitation, link: s
 
 
 @login_required
+@second_factor_required
 @require_POST
 def withdraw_invitation(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     _physio_only(request)
@@ -350,6 +382,7 @@ def withdraw_invitation(request: AuthenticatedRequest, code: uuid.UUID) -> HttpR
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
@@ -377,6 +410,7 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
@@ -398,6 +432,7 @@ def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespons
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def note_new(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
@@ -442,6 +477,7 @@ def _note_for(request: AuthenticatedRequest, code: uuid.UUID, verb: str) -> Asse
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def note_detail(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
@@ -456,6 +492,7 @@ def note_detail(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def note_edit(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
@@ -475,6 +512,7 @@ def note_edit(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def audit_export(request: AuthenticatedRequest) -> HttpResponseBase:
@@ -511,6 +549,7 @@ def _admin_only(request: AuthenticatedRequest) -> int:
 
 
 @login_required
+@second_factor_required
 @never_cache
 @require_GET
 def staff(request: AuthenticatedRequest) -> HttpResponse:
@@ -521,6 +560,7 @@ def staff(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def remove_staff(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     """Remove a physio from the clinic: their access ends at once and their care links end."""
@@ -557,6 +597,7 @@ def remove_staff(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse
 
 
 @login_required
+@second_factor_required
 @require_POST
 def review(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     """The physio records the outcome of reviewing the runner's running; the runner sees it."""

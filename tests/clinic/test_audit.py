@@ -10,20 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 from django.urls import reverse
 
 from kneeclinic.accounts.models import User
 from kneeclinic.clinic import audit
 from kneeclinic.clinic.models import AuditEvent
+from tests.clinic.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def allow_tampering() -> None:

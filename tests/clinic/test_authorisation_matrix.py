@@ -21,6 +21,7 @@ from kneeclinic.accounts import invitations
 from kneeclinic.accounts.models import CareInvitation, CareLink, User
 from kneeclinic.clinic import notes
 from kneeclinic.clinic.models import AssessmentNote, AuditEvent, RunningReview
+from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
 
 pytestmark = pytest.mark.django_db
@@ -246,10 +247,8 @@ def world(db: None) -> World:
 
 @pytest.mark.parametrize(("name", "rule", "actor"), CASES)
 def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -> None:
-    client = Client()
     person = world.people[actor]
-    if person is not None:
-        client.force_login(person)
+    client = logged_in(person) if person is not None else Client()
     url = reverse(name, kwargs=rule.kwargs(world))
     before = rule.snapshot(world) if rule.snapshot else None
     events_before = AuditEvent.objects.count()

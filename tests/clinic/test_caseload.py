@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,15 +14,10 @@ from kneeclinic.clinic import caseload
 from kneeclinic.exercises.models import ExerciseSession, Programme
 from kneeclinic.plans.models import RunPlan
 from kneeclinic.symptoms.models import AkpsResponse, CheckerRun, PainEntry
+from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def linked_runner(physio: User, name: str) -> User:

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from kneeclinic.accounts import invitations
 from kneeclinic.accounts.models import CareInvitation, CareLink, User
 from kneeclinic.clinic.models import AuditEvent
+from tests.clinic.conftest import logged_in
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,6 @@ def runner(db: None) -> User:
 @pytest.fixture
 def physio(db: None) -> User:
     return make_user("paul@example.com", role="physio", clinic="Riverside Physio", name="Paul")
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def invite(physio: User, email: str = "") -> tuple[str, str]:

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from kneeclinic.accounts.models import User
@@ -16,16 +15,11 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.clinic import timeline
 from kneeclinic.clinic.models import AssessmentNote, AuditEvent
 from kneeclinic.symptoms.models import AkpsResponse, PainEntry
+from tests.clinic.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 26)  # a Thursday
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def at(day: date, hour: int = 8) -> datetime:

@@ -125,3 +125,21 @@ def test_a_clinician_can_replace_their_recovery_codes(bob: User) -> None:
     assert len(new) == mfa.RECOVERY_CODE_COUNT and not set(new) & set(old)
     assert not mfa.use_recovery_code(bob, old[0])
     assert mfa.use_recovery_code(bob, new[0])
+
+
+def test_a_clinician_session_without_the_second_factor_reaches_no_clinic_page(
+    alice: User, bob: User
+) -> None:
+    client = Client()
+    client.force_login(bob)  # a session that skipped the second step somehow
+    for url in (reverse("clinic:caseload"), reverse("clinic:runner", args=[alice.code])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in client.session  # and it is logged out
+
+
+def test_a_runner_needs_no_second_factor_for_her_sharing_page(alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+    assert client.get(reverse("clinic:sharing")).status_code == 200
