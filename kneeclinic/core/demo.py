@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from kneeclinic.accounts.models import CareLink, Clinic, Knee, Role, User
+from kneeclinic.accounts.models import CareLink, Clinic, Knee, Role, TotpDevice, User
 from kneeclinic.activities.models import Activity, Source
 from kneeclinic.core.models import DemoState
 
 SEED = 20260601
 DEMO_PASSWORD = "knee-clinic-demo"  # noqa: S105 (a published demo login, printed by make run)
+# The demo physio's authenticator key (base32): published, like the demo password.
+DEMO_TOTP_SECRET = "KNEECLINICDEMOPHYSIOBOBSIGNINKEY"  # noqa: S105
 RUNNER_EMAIL = "maya@example.com"
 PHYSIO_EMAIL = "bob@example.com"
 CLINIC_NAME = "Riverside Physio"
@@ -149,6 +151,10 @@ def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
         if DemoState.objects.filter(key=DONE_KEY).exists():
             return False, people
         if DemoState.objects.get_or_create(key="demo:people")[1]:
+            # Bob is a clinician, so he signs in with a second factor: a published demo key.
+            TotpDevice.objects.update_or_create(
+                user=physio, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now()}
+            )
             runner.sore_knee = Knee.RIGHT
             runner.time_zone = "Europe/London"
             runner.save(update_fields=["sore_knee", "time_zone"])
@@ -191,3 +197,11 @@ def _optional_module(name: str) -> Any:
         if exc.name == name:
             return None
         raise
+
+
+def physio_code(at: datetime | None = None) -> str:
+    """The demo physio's current sign-in code, as an authenticator app would show it."""
+    import pyotp
+
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    return str(totp.at(at) if at is not None else totp.now())

@@ -244,3 +244,22 @@ def test_sqlite_runs_in_wal_with_immediate_transactions_and_secure_delete() -> N
     assert options["transaction_mode"] == "IMMEDIATE"  # type: ignore[index]
     assert "journal_mode=WAL" in options["init_command"]  # type: ignore[index]
     assert "secure_delete=ON" in options["init_command"]  # type: ignore[index]
+
+
+@pytest.mark.django_db
+def test_the_demo_physio_signs_in_with_the_published_second_factor(client: Client) -> None:
+    from kneeclinic.accounts import mfa
+
+    demo.load_demo(today=date(2026, 11, 26))
+    bob = User.objects.get(email=demo.PHYSIO_EMAIL)
+    assert mfa.has_confirmed_device(bob)
+    assert mfa.verify_totp(bob, demo.physio_code())
+
+
+@pytest.mark.django_db
+def test_the_demo_command_prints_the_physios_current_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("demo", code=True)
+    code = capsys.readouterr().out.strip()
+    assert code == demo.physio_code() and len(code) == 6
