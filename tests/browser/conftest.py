@@ -70,6 +70,14 @@ def _postgres_database(base_url: str) -> str:
     return parsed._replace(path=f"/{name}").geturl()
 
 
+def _drop_database(base_url: str, url: str) -> None:
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class Server:
     url: str
@@ -143,6 +151,8 @@ def server() -> Iterator[Server]:
     except subprocess.TimeoutExpired:
         process.kill()
     shutil.rmtree(data_dir, ignore_errors=True)
+    if "DATABASE_URL" in env:
+        _drop_database(os.environ["KNEECLINIC_TEST_POSTGRES"], env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")
