@@ -19,6 +19,7 @@ from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities import queries, services, storage
 from kneeclinic.activities.forms import EditRunForm, ManualRunForm, RunFilterForm
 from kneeclinic.activities.models import Activity, Import, Merge
+from kneeclinic.clinic import audit
 from kneeclinic.domain import units
 from kneeclinic.domain.parsers.limits import MB
 
@@ -62,6 +63,7 @@ def show_run(request: AuthenticatedRequest, code: object) -> HttpResponse:
         ),
         code=code,
     )
+    audit.record_access(request, activity.runner, "R", "activity", activity.code)
     unit = _unit(request)
     samples = queries.samples_of(activity)
     return render(

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 CARD_MODULES = (
     "kneeclinic.symptoms.today",
+    "kneeclinic.activities.today",
     "kneeclinic.plans.today",
     "kneeclinic.exercises.today",
     "kneeclinic.training.today",

@@ -16,6 +16,7 @@ from kneeclinic.accounts.access import visible_runner_ids, visible_to
 from kneeclinic.accounts.models import User
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities.models import Activity
+from kneeclinic.clinic import audit
 from kneeclinic.domain import returntorun as rtr
 from kneeclinic.domain import technique
 from kneeclinic.domain.units import from_unit
@@ -153,6 +154,7 @@ def sign_off_plan(request: AuthenticatedRequest, code: object) -> HttpResponse:
     waiting = run_plan.waiting_for()
     if waiting is not None:
         services.sign_off(run_plan, waiting, request.user)
+        audit.record_access(request, run_plan.runner, "U", "run_plan", run_plan.code)
         messages.success(request, "Signed off: the runner can carry on with the plan.")
     return _next_or(request, "plans:plan")
 
@@ -245,6 +247,7 @@ def set_runner_target(request: AuthenticatedRequest, code: object) -> HttpRespon
             baseline_spm=baseline.spm if baseline else None,
             note=form.cleaned_data["note"],
         )
+        audit.record_access(request, runner, "C", "cadence_target", runner.code)
         messages.success(request, f"Cadence target saved for {runner.display_name}.")
     else:
         messages.error(request, "A target must be between 140 and 220 steps per minute.")

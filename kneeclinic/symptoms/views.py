@@ -17,6 +17,7 @@ from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.models import User
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.activities.models import Activity
+from kneeclinic.clinic import audit
 from kneeclinic.domain import pain, proms, selfhelp, triage, triage_fhir
 from kneeclinic.symptoms import charts, queries, services
 from kneeclinic.symptoms.forms import (
@@ -228,6 +229,7 @@ def answer_question(
 @require_GET
 def show_result(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     run = get_object_or_404(CheckerRun.objects.filter(visible_to(request.user)), code=code)
+    audit.record_access(request, run.runner, "R", "checker_run", run.code)
     try:
         answers = triage.validate_answers(services.checker_answers(run))
         missing = triage.next_question(answers)
