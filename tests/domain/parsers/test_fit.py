@@ -597,3 +597,22 @@ def test_the_corpus_is_present_or_its_absence_is_reported() -> None:
     if not corpus_files(""):
         pytest.skip(f"the shared activity corpus is not at {CORPUS}; set KNEECLINIC_CORPUS")
     assert len(corpus_files("")) > 40
+
+
+def test_a_definition_that_no_message_uses_is_ignored() -> None:
+    """Devices define layouts they never use (a sensor that was not connected, say)."""
+    import struct
+
+    from kneeclinic.domain.fitwrite import fit_crc
+
+    whole = a_run(seconds=60)
+    header, body = whole[:14], whole[14:-2]
+    # A definition for local type 15, global message 20 (record), one uint8 field: never used.
+    unused = bytes([0x40 | 15, 0, 0]) + struct.pack("<H", 20) + bytes([1, 3, 1, 2])
+    body = unused + body
+    header = struct.pack(
+        "<BBHI4s", 14, header[1], struct.unpack("<H", header[2:4])[0], len(body), b".FIT"
+    )
+    header += struct.pack("<H", fit_crc(header))
+    data = header + body + struct.pack("<H", fit_crc(body, fit_crc(header)))
+    assert only(parse_fit(data)).elapsed_s == only(parse_fit(whole)).elapsed_s
