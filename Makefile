@@ -49,7 +49,7 @@ lint: install ## ruff: formatting and lint rules
 	$(BIN)/ruff check .
 
 types: install ## mypy --strict
-	$(BIN)/mypy kneeclinic tests
+	$(BIN)/mypy kneeclinic tests bench scripts
 
 check-deploy: install ## Django's deployment checks with production settings
 	KNEECLINIC_HTTPS=1 KNEECLINIC_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
@@ -64,6 +64,8 @@ browser: install browser-deps node_modules/.installed ## the browser tests in De
 
 test: install browser-deps node_modules/.installed lint types check-deploy ## everything: lint, types, unit, integration, browser
 	$(BIN)/pytest -q -p no:cacheprovider --cov --cov-report=term:skip-covered
+	@echo "The domain layer must keep full branch coverage:"
+	$(BIN)/coverage report --include='kneeclinic/domain/*' --fail-under=100 --skip-covered --show-missing
 
 test-postgres: install browser-deps node_modules/.installed ## the whole suite against PostgreSQL ($$PG_URL)
 	KNEECLINIC_TEST_POSTGRES="$(PG_URL)" $(BIN)/pytest -q -p no:cacheprovider

@@ -91,8 +91,12 @@ def page_times(data_dir: Path, email: str = EMAIL) -> dict[str, float]:
     client = Client()
     runner = User.objects.get(email=email)
     client.force_login(runner)
-    longest = Activity.objects.filter(runner=runner).order_by("-distance_m").first()
-    if longest is None:
+    longest = (
+        Activity.objects.filter(runner=runner, distance_m__isnull=False)
+        .order_by("-distance_m")
+        .first()
+    )
+    if longest is None or longest.distance_m is None:
         raise SystemExit("the import left no runs")
     urls = {
         "Runs list, first page": "/runs/",
