@@ -6,11 +6,14 @@ A short run in the suite (a few examples per operation); `make soak` runs it lon
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from kneeclinic.accounts.models import User
@@ -19,6 +22,17 @@ from kneeclinic.core import tokens
 EXAMPLES = int(os.environ.get("KNEECLINIC_SCHEMATHESIS_EXAMPLES", "8"))
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """The real WSGI handler closes old connections after each request, which would close the
+    test's own transaction on PostgreSQL; Django's test client unhooks it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
