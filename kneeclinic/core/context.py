@@ -20,7 +20,7 @@ def site(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     nav = list(NAV)
     if user is not None and user.is_authenticated and user.is_clinician:
-        nav.append(CLINIC_NAV)
+        nav.insert(0, CLINIC_NAV)  # a physio's day starts at the caseload, first on a phone too
     match = getattr(request, "resolver_match", None)
     return {
         "site_name": settings.SITE_NAME,
