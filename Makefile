@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install browser-deps help run serve demo test test-fast lint types unit browser test-postgres bench soak vendor lock clean check-deploy screenshots
+.PHONY: install browser-deps help run test lint types unit browser test-postgres bench vendor lock clean check-deploy
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from kneeclinic.accounts.models import CareLink, Clinic, Knee, Role, TotpDevice, User
-from kneeclinic.activities.models import Activity, Source
 from kneeclinic.core.models import DemoState
 
 SEED = 20260601
@@ -106,33 +105,6 @@ def _user(email: str, role: Role, name: str, clinic: Clinic | None) -> User:
     return user
 
 
-def _runs(runner: User, planned: list[PlannedRun], rng: random.Random) -> None:
-    rows = []
-    for run in planned:
-        minute = rng.randrange(0, 50, 5)
-        local = datetime.combine(run.day, time(7 if run.day.weekday() < 5 else 9, minute), LONDON)
-        elapsed = run.distance_m / 1000 * run.pace_s_per_km
-        rows.append(
-            Activity(
-                runner=runner,
-                name=run.name,
-                sub_sport="treadmill" if run.treadmill else "road",
-                start=local,
-                utc_offset_s=int(local.utcoffset().total_seconds()),  # type: ignore[union-attr]
-                elapsed_s=round(elapsed + rng.uniform(0, 90)),
-                moving_s=round(elapsed),
-                distance_m=round(run.distance_m, 1),
-                ascent_m=0 if run.treadmill else round(run.distance_m / 1000 * rng.uniform(4, 12)),
-                avg_heart_rate_bpm=round(rng.uniform(138, 156)),
-                max_heart_rate_bpm=round(rng.uniform(165, 182)),
-                avg_cadence_spm=round(rng.uniform(158, 168)),
-                device="Garmin Forerunner 255",
-                source=Source.MANUAL,
-            )
-        )
-    Activity.objects.bulk_create(rows, batch_size=500)
-
-
 def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
     """Create the demo people and data once. Returns (created now, the people).
 
@@ -163,10 +135,6 @@ def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
                 physio=physio,
                 defaults={"status": CareLink.Status.ACTIVE, "agreed_at": timezone.now()},
             )
-    if not _area_provides_runs():
-        with transaction.atomic():
-            if DemoState.objects.get_or_create(key="demo:runs")[1]:
-                _runs(runner, plan_runs(today, rng), rng)
     for name in AREA_DEMOS:
         module = _optional_module(name)
         key = f"demo:{name.rsplit('.', 2)[-2]}"
@@ -183,11 +151,6 @@ def load_demo(today: date | None = None) -> tuple[bool, DemoPeople]:
             DemoState.objects.create(key=key)
     DemoState.objects.get_or_create(key=DONE_KEY)
     return True, people
-
-
-def _area_provides_runs() -> bool:
-    module = _optional_module("kneeclinic.activities.demo")
-    return module is not None and getattr(module, "PROVIDES_RUNS", False)
 
 
 def _optional_module(name: str) -> Any:
