@@ -9,8 +9,10 @@ UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+SCALE_PG ?= postgresql://postgres@127.0.0.1:5432
 
 .PHONY: install browser-deps help run test lint types unit browser test-postgres bench vendor lock clean check-deploy
+.PHONY: scale-test
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +71,9 @@ test: install browser-deps node_modules/.installed lint types check-deploy ## ev
 
 test-postgres: install browser-deps node_modules/.installed ## the whole suite against PostgreSQL ($$PG_URL)
 	KNEECLINIC_TEST_POSTGRES="$(PG_URL)" $(BIN)/pytest -q -p no:cacheprovider
+
+scale-test: install ## a 10,000-runner clinic on PostgreSQL ($$SCALE_PG); figures go to docs/deployment.md
+	$(BIN)/python scripts/scale_clinic.py --server "$(SCALE_PG)" $(SCALE_ARGS)
 
 bench: install ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/python bench/run_all.py
