@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 SCALE_PG ?= postgresql://postgres@127.0.0.1:5432
 
-.PHONY: install browser-deps help run test lint types unit browser test-postgres bench vendor lock clean check-deploy
+.PHONY: install browser-deps help run test lint types unit browser test-postgres bench vendor lock clean check-deploy fuzz audit
 .PHONY: scale-test
 
 help: ## list the commands
@@ -81,6 +81,22 @@ bench: install ## benchmarks; figures go to docs/benchmarks.md
 vendor: node_modules/.installed ## copy pinned front-end assets into kneeclinic/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js kneeclinic/static/vendor/htmx-$$(node -p 'require("htmx.org/package.json").version').min.js
 	grep -v '^//# sourceMappingURL' node_modules/chart.js/dist/chart.umd.min.js > kneeclinic/static/vendor/chart-$$(node -p 'require("chart.js/package.json").version').umd.min.js
+
+FUZZ_TIME ?= 60
+fuzz: install ## fuzz each parser with atheris for $$FUZZ_TIME seconds (T18); findings go to build/fuzz
+	@for harness in fuzz/fuzz_*.py; do \
+	  echo "Fuzzing $$harness for $(FUZZ_TIME) s"; \
+	  $(BIN)/python $$harness -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=1024 || exit 1; \
+	done
+
+audit: install ## supply chain and static checks (T38): pip-audit, SBOM, bandit, semgrep
+	@mkdir -p build/audit
+	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt --quiet -o build/audit/requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip -r build/audit/requirements.txt
+	$(BIN)/pip-audit --no-deps --disable-pip -r build/audit/requirements.txt -f cyclonedx-json -o build/audit/sbom.cdx.json
+	@echo "SBOM written to build/audit/sbom.cdx.json"
+	$(BIN)/bandit -q -r kneeclinic -x kneeclinic/static --severity-level medium
+	$(BIN)/semgrep scan --config .semgrep.yml --metrics=off --disable-version-check --error --quiet kneeclinic
 
 lock: | $(UV) ## refresh uv.lock after changing pyproject.toml
 	$(UV) lock --python $(BIN)/python
