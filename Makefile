@@ -13,6 +13,7 @@ SCALE_PG ?= postgresql://postgres@127.0.0.1:5432
 
 .PHONY: install browser-deps help run test lint types unit browser test-postgres bench vendor lock clean check-deploy fuzz audit
 .PHONY: scale-test
+.PHONY: soak
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,6 +75,9 @@ test-postgres: install browser-deps node_modules/.installed ## the whole suite a
 
 scale-test: install ## a 10,000-runner clinic on PostgreSQL ($$SCALE_PG); figures go to docs/deployment.md
 	$(BIN)/python scripts/scale_clinic.py --server "$(SCALE_PG)" $(SCALE_ARGS)
+
+soak: install browser-deps node_modules/.installed ## the full security and reliability plan (long); figures go to docs/reliability.md
+	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
 
 bench: install ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/python bench/run_all.py
