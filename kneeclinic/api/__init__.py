@@ -18,6 +18,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from kneeclinic import __version__
 from kneeclinic.api.common import ErrorOut
+from kneeclinic.api.idempotency import idempotent
 from kneeclinic.core import health, tokens
 from kneeclinic.core.models import ApiToken
 
@@ -58,7 +59,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "Your data, through the same access rules as the pages. Authenticate with a personal "
-        "access token (`Authorization: Bearer kc_...`) or, in the browser, your session."
+        "access token (`Authorization: Bearer kc_...`) or, in the browser, your session. "
+        "Writes accept an `Idempotency-Key` header: a repeat within 24 hours with the same key "
+        "changes nothing and gets the first answer again."
     ),
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
@@ -121,6 +124,7 @@ def api_health(request: HttpRequest) -> HealthOut:
 
 
 def _mount_area_routers() -> None:
+    api.add_decorator(idempotent, mode="view")  # around run(): writes honour Idempotency-Key
     for prefix, module_name in AREA_ROUTERS:
         api.add_router(prefix, import_module(module_name).router)
 
