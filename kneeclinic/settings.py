@@ -210,6 +210,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so their refusals still carry the headers above (kneeclinic/core/resources.py).
+    "kneeclinic.core.resources.StorageFailureMiddleware",
+    "kneeclinic.core.resources.UploadSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "kneeclinic.urls"
@@ -327,9 +330,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = UPLOADS_DIR
 
-# Uploads: Django does not count file data against DATA_UPLOAD_MAX_MEMORY_SIZE, so the
-# import views check sizes themselves (docs/limits.md).
+# Uploads: Django does not count file data against DATA_UPLOAD_MAX_MEMORY_SIZE, so a body
+# declared larger than this is refused before it is read (docs/limits.md).
 UPLOAD_MAX_BYTES = env_int("KNEECLINIC_UPLOAD_MAX_BYTES", 512 * 1024 * 1024, minimum=1024)
+# Each account's share of the server: bytes of kept originals and activities (activities.quota).
+QUOTA_BYTES = env_int("KNEECLINIC_QUOTA_BYTES", 5 * 1024**3, minimum=1024)
+QUOTA_ACTIVITIES = env_int("KNEECLINIC_QUOTA_ACTIVITIES", 100_000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 5000
 

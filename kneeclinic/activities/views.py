@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import io
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.activities import queries, services, storage
+from kneeclinic.activities import queries, quota, services, storage
 from kneeclinic.activities.forms import EditRunForm, ManualRunForm, RunFilterForm
 from kneeclinic.activities.models import Activity, Import, Merge
 from kneeclinic.clinic import audit
+from kneeclinic.core.resources import declared_length
 from kneeclinic.domain import units
-from kneeclinic.domain.parsers.limits import MB
 
 
 def _unit(request: AuthenticatedRequest) -> units.DistanceUnit:
@@ -167,26 +165,14 @@ def create_run(request: AuthenticatedRequest) -> HttpResponse:
 # --- imports ------------------------------------------------------------------------------------
 
 
-@csrf_exempt  # the size check must come before anything reads the body (CSRF is checked next)
 @login_required
-def import_files(request: AuthenticatedRequest) -> HttpResponse:
-    if request.method == "POST":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.UPLOAD_MAX_BYTES:
-            return _import_page(
-                request,
-                error=f"That upload is {length / MB:,.0f} MB; we accept up to "
-                f"{settings.UPLOAD_MAX_BYTES // MB:,} MB at once. Split it, or upload the "
-                "export's parts one by one.",
-                status=413,
-            )
-    return _import_files(request)
-
-
-@csrf_protect
 @require_http_methods(["GET", "POST"])
-def _import_files(request: AuthenticatedRequest) -> HttpResponse:
+def import_files(request: AuthenticatedRequest) -> HttpResponse:
+    # A body over UPLOAD_MAX_BYTES never gets here: core.resources refuses it unread.
     if request.method == "POST":
+        over = quota.refusal(request.user, declared_length(request))
+        if over is not None:
+            return _import_page(request, error=over, status=413)
         uploads = request.FILES.getlist("files")
         if not uploads:
             return _import_page(request, error="Choose at least one file.", status=400)

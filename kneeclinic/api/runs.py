@@ -17,7 +17,7 @@ from pydantic import Field, StrictBool, StrictFloat
 
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.activities import queries, services
+from kneeclinic.activities import queries, quota, services
 from kneeclinic.activities.models import Activity, Import
 from kneeclinic.api.common import (
     BodyIn,
@@ -196,6 +196,9 @@ def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> St
     total = sum(f.size or 0 for f in files)
     if total > settings.UPLOAD_MAX_BYTES:
         raise HttpError(413, "The upload is larger than this server accepts.")
+    over = quota.refusal(request.user, total)
+    if over is not None:
+        raise HttpError(413, over)
     batch = services.create_import(request.user, [(f.name or "upload", f.chunks()) for f in files])
     services.enqueue(batch)
     return Status(202, batch)

@@ -150,6 +150,12 @@ def import_data(request: AuthenticatedRequest) -> HttpResponse:
     if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
         messages.error(request, "That file is larger than this server accepts.")
         return redirect("core:your-data")
+    from kneeclinic.activities import quota
+
+    over = quota.refusal(request.user, upload.size or 0)
+    if over is not None:
+        messages.error(request, over)
+        return redirect("core:your-data")
     try:
         result = transfer.import_export(request.user, upload.read())
     except transfer.TransferError as exc:
