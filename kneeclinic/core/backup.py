@@ -1,7 +1,7 @@
 """Consistent backups of the whole data folder's contents, and restoring them.
 
 A backup is one ``.tar.gz`` holding the database (SQLite through the online backup API, or a
-``pg_dump -Fc`` archive for PostgreSQL), the uploaded originals and a manifest. It can be taken
+``pg_dump -Fc`` archive for PostgreSQL), the kept original files and a manifest. It can be taken
 while the app runs.
 """
 
@@ -24,6 +24,9 @@ from kneeclinic import __version__
 
 DB_MEMBER_SQLITE = "kneeclinic.sqlite3"
 DB_MEMBER_PG = "kneeclinic.pgdump"
+# Folders of the data dir that hold kept files: the activity originals (activities.storage) and
+# any other uploads.
+FILE_FOLDERS = ("files", "uploads")
 
 
 class BackupError(Exception):
@@ -48,6 +51,21 @@ def backup(destination: Path) -> Path:
     if destination.is_dir():
         stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
         destination = destination / f"kneeclinic-backup-{stamp}.tar.gz"
+    try:
+        _write_backup(destination)
+    except OSError as exc:
+        # A full disk (or any write failure) must not leave a truncated archive that looks
+        # like a backup.
+        destination.unlink(missing_ok=True)
+        raise BackupError(
+            f"The backup could not be written to {destination}: {exc.strerror or exc}. "
+            "Nothing was changed; free some space (or choose another place) and try again."
+        ) from None
+    destination.chmod(0o600)
+    return destination
+
+
+def _write_backup(destination: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if _is_sqlite():
@@ -71,10 +89,22 @@ def backup(destination: Path) -> Path:
         with tarfile.open(destination, "w:gz") as tar:
             tar.add(work / "manifest.json", arcname="manifest.json")
             tar.add(db_file, arcname=db_file.name)
-            if settings.UPLOADS_DIR.exists():
-                tar.add(settings.UPLOADS_DIR, arcname="uploads")
-    destination.chmod(0o600)
-    return destination
+            # After the database: every file a backed-up row points at is already on disk.
+            for folder in FILE_FOLDERS:
+                _add_tree(tar, Path(settings.DATA_DIR) / folder, folder)
+
+
+def _add_tree(tar: tarfile.TarFile, root: Path, arcname: str) -> None:
+    """Add a folder of kept files, leaving out files still being written (``.incoming-*``)."""
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        if path.name.startswith(".incoming-") or not path.is_file():
+            continue
+        try:
+            tar.add(path, arcname=f"{arcname}/{path.relative_to(root).as_posix()}")
+        except FileNotFoundError:  # removed while we walked (an erasure): not needed
+            continue
 
 
 def restore(archive: Path) -> dict[str, str]:
@@ -107,10 +137,12 @@ def restore(archive: Path) -> dict[str, str]:
             )
         else:
             raise BackupError("The backup's manifest names no known database.")
-        if settings.UPLOADS_DIR.exists():
-            shutil.rmtree(settings.UPLOADS_DIR)
-        if (work / "uploads").exists():
-            shutil.copytree(work / "uploads", settings.UPLOADS_DIR)
+        for folder in FILE_FOLDERS:
+            target = Path(settings.DATA_DIR) / folder
+            if target.exists():
+                shutil.rmtree(target)
+            if (work / folder).exists():
+                shutil.copytree(work / folder, target)
     return {str(k): str(v) for k, v in manifest.items()}
 
 
