@@ -115,7 +115,7 @@ class FitFile:
         return self.by_global.get(global_num, [])
 
 
-def walk(data: bytes) -> FitFile:
+def walk(data: bytes, *, track_time: bool = False) -> FitFile:
     """Walk every FIT file chained in ``data``.
 
     A damaged later part is dropped (the complete ones before it are kept); a damaged first part
@@ -127,6 +127,7 @@ def walk(data: bytes) -> FitFile:
         raise FitStructureError("this is not a FIT file", certain=True)
     parts: list[list[Definition]] = []
     timed = False
+    untimed = False
     start = 0
     while start < len(data):
         if len(data) - start < 12 or data[start + 8 : start + 12] != b".FIT":
@@ -134,13 +135,18 @@ def walk(data: bytes) -> FitFile:
                 raise FitStructureError("this is not a FIT file")
             break  # trailing bytes after a complete file: ignore them
         try:
-            definitions, start, part_timed = _walk_part(data, start)
+            definitions, start, part_timed = _walk_part(data, start, track_time)
         except FitStructureError:
             if not parts:
                 raise
             break  # keep the complete files before a damaged chained one
         parts.append(definitions)
         timed = timed or part_timed
+        untimed = untimed or not part_timed
+    if timed and untimed:
+        # Chained files where only some use compressed timestamps: every message needs its
+        # tracked time, so walk them all again tracking it (found by fuzzing).
+        return walk(data, track_time=True)
     by_global: dict[int, list[Definition]] = {}
     for definitions in parts:
         for definition in definitions:
@@ -149,7 +155,7 @@ def walk(data: bytes) -> FitFile:
     return FitFile(np.frombuffer(data, dtype=np.uint8), by_global, timed)
 
 
-def _walk_part(data: bytes, start: int) -> tuple[list[Definition], int, bool]:
+def _walk_part(data: bytes, start: int, track_time: bool) -> tuple[list[Definition], int, bool]:
     header_size = data[start]
     if header_size < 12:
         raise FitStructureError("the FIT file header is damaged")
@@ -160,8 +166,8 @@ def _walk_part(data: bytes, start: int) -> tuple[list[Definition], int, bool]:
     short = end > len(data)
     try:
         try:
-            definitions = _walk_messages(data, pos, walk_end, track_time=False)
-            timed = False
+            definitions = _walk_messages(data, pos, walk_end, track_time=track_time)
+            timed = track_time
         except _CompressedTimestampSeen:
             definitions = _walk_messages(data, pos, walk_end, track_time=True)
             timed = True
