@@ -168,6 +168,8 @@ class _Budget:
 def _open_zip(stream: IO[bytes]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(stream)
+    except NotImplementedError as exc:  # e.g. a ZIP version zipfile does not read (fuzzing)
+        raise ParseError(f"this ZIP archive uses a feature we cannot read ({exc})") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise ParseError(f"this ZIP archive is damaged or incomplete ({exc})") from None
 
