@@ -162,10 +162,21 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("KNEECLINIC_HSTS_PRELOAD", False)
 # Preloading HSTS is a one-way commitment for the whole domain; clinics opt in deliberately.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-if env_bool("KNEECLINIC_BEHIND_PROXY", False):
+# Behind the install's own proxy, its X-Forwarded-Proto and the last X-Forwarded-For entry
+# are trusted (accounts.services.client_address); never otherwise.
+BEHIND_PROXY = env_bool("KNEECLINIC_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("KNEECLINIC_SESSION_SECONDS", 60 * 60 * 24 * 14, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
+# Over HTTPS the cookies carry the __Host- prefix: the browser then insists on Secure, Path=/
+# and no Domain, so no sibling subdomain can set or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+# Clinicians see many runners' records: their sessions end after this long without a request,
+# and this long after signing in whatever they do (kneeclinic.core.middleware).
+CLINICIAN_IDLE_SECONDS = env_int("KNEECLINIC_CLINICIAN_IDLE_SECONDS", 30 * 60, minimum=60)
+CLINICIAN_MAX_SECONDS = env_int("KNEECLINIC_CLINICIAN_MAX_SECONDS", 12 * 60 * 60, minimum=300)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
@@ -201,6 +212,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kneeclinic.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +220,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kneeclinic.core.middleware.ClinicianSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, so their refusals still carry the headers above (kneeclinic/core/resources.py).
@@ -272,10 +285,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "kneeclinic.accounts.validators.ContextWordValidator"},
 ]
 # Failed logins: this many in the window lock the (email, address) pair for the window.
 LOGIN_FAILURE_LIMIT = env_int("KNEECLINIC_LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -9,6 +10,8 @@ from django.http import HttpRequest
 from kneeclinic.accounts import services
 from kneeclinic.accounts.models import User, time_zone_choices
 
+log = logging.getLogger(__name__)
+
 
 class SignUpForm(forms.Form):
     name = forms.CharField(label="Your first name", max_length=150, required=False)
@@ -16,7 +19,7 @@ class SignUpForm(forms.Form):
     password = forms.CharField(
         label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters. A short sentence is easy to remember.",
+        help_text="At least 12 characters. A short sentence is easy to remember.",
     )
 
     def clean_email(self) -> str:
@@ -56,7 +59,9 @@ class LoginForm(forms.Form):
         email, password = data.get("email"), data.get("password")
         if not email or not password:
             return data
-        if services.login_is_throttled(email):
+        address = services.client_address(self.request)
+        if services.login_is_throttled(email, address):
+            log.warning("login refused", extra={"reason": "throttled", "address": address})
             raise forms.ValidationError(
                 "Too many failed attempts for this account. For your safety, logging in is paused "
                 "for 15 minutes. You can reset your password meanwhile.",
@@ -64,12 +69,15 @@ class LoginForm(forms.Form):
             )
         user = authenticate(self.request, username=email, password=password)
         if user is None:
-            services.record_login_failure(email, self.request.META.get("REMOTE_ADDR"))
+            services.record_login_failure(email, address)
+            log.warning(
+                "login failed", extra={"reason": "wrong email or password", "address": address}
+            )
             raise forms.ValidationError(
                 "That email and password do not match an account. Check them and try again.",
                 code="invalid_login",
             )
-        services.clear_login_failures(email)
+        services.clear_login_failures(email, address)
         self.user = user if isinstance(user, User) else None
         return data
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime, timedelta
 
 import pyotp
@@ -33,11 +34,16 @@ RECOVERY_CODE_LENGTH = 12
 
 
 SESSION_KEY = "second_factor_verified_at"
+# When a clinician's session began and was last used (kneeclinic.core.middleware ends it after
+# CLINICIAN_IDLE_SECONDS without a request, or CLINICIAN_MAX_SECONDS after it began).
+SESSION_STARTED_KEY = "session_started_at"
+SESSION_SEEN_KEY = "session_seen_at"
 
 
 def mark_session_verified(request: HttpRequest) -> None:
     """Note in the (freshly cycled) session that its clinician gave a second factor."""
     request.session[SESSION_KEY] = timezone.now().isoformat()
+    request.session[SESSION_STARTED_KEY] = request.session[SESSION_SEEN_KEY] = time.time()
 
 
 def session_verified(request: HttpRequest) -> bool:

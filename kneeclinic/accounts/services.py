@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from kneeclinic.accounts.models import Clinic, LoginFailure, Role, User
@@ -31,14 +34,35 @@ def create_user(
         return User.objects.create_user(email, password, role=role, clinic=clinic, name=name)
 
 
-def _recent_failures(email: str) -> int:
+def client_address(request: HttpRequest) -> str | None:
+    """The client's IP address: the socket's peer, or behind our own proxy the address it saw.
+
+    ``X-Forwarded-For`` is trusted only when the install says it sits behind a proxy
+    (KNEECLINIC_BEHIND_PROXY), and then only its last entry, the one that proxy appended; entries
+    further left come from the client and can say anything.
+    """
+    address = request.META.get("REMOTE_ADDR") or None
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        with contextlib.suppress(ValueError):
+            address = str(ipaddress.ip_address(forwarded))
+    return address
+
+
+def _recent_failures(email: str, address: str | None) -> int:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_S)
-    return LoginFailure.objects.filter(email=email.strip().lower(), at__gte=since).count()
+    return LoginFailure.objects.filter(
+        email=email.strip().lower()[:254], address=address, at__gte=since
+    ).count()
 
 
-def login_is_throttled(email: str) -> bool:
-    """True when this email had too many failed logins in the window (checked before hashing)."""
-    return _recent_failures(email) >= settings.LOGIN_FAILURE_LIMIT
+def login_is_throttled(email: str, address: str | None) -> bool:
+    """True when this (email, address) pair had too many failed logins in the window.
+
+    Checked before hashing. Keyed on the pair, so an attacker guessing from one address cannot
+    lock the account's owner out from hers.
+    """
+    return _recent_failures(email, address) >= settings.LOGIN_FAILURE_LIMIT
 
 
 def record_login_failure(email: str, address: str | None) -> None:
@@ -47,5 +71,6 @@ def record_login_failure(email: str, address: str | None) -> None:
     LoginFailure.objects.filter(at__lt=cutoff).delete()
 
 
-def clear_login_failures(email: str) -> None:
-    LoginFailure.objects.filter(email=email.strip().lower()).delete()
+def clear_login_failures(email: str, address: str | None) -> None:
+    """Forget this pair's failures after a good log-in (other addresses' stay counted)."""
+    LoginFailure.objects.filter(email=email.strip().lower()[:254], address=address).delete()
