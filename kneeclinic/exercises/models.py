@@ -193,3 +193,31 @@ class Decision(models.Model):
     @property
     def exercise_name(self) -> str:
         return exercises.get_exercise(self.from_slug).name
+
+
+class ProgrammeChange(models.Model):
+    """A physio's change to a runner's programme, with their note; the runner sees each one.
+
+    ``summary`` says what changed in words ("Added Clamshell: 3 sets of 15, each side");
+    ``seen_at`` is set when the runner has opened their programme since.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="programme_changes"
+    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="changes")
+    physio = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-pk"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["runner", "seen_at"])]
+
+    def __str__(self) -> str:
+        return self.summary

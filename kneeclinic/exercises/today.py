@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from kneeclinic.accounts.models import User
 from kneeclinic.core.today import Card
-from kneeclinic.exercises import queries
+from kneeclinic.exercises import prescribing, queries
 
 
 def run_planned(runner: User, day: date) -> bool:
@@ -29,6 +29,7 @@ def card(request: HttpRequest) -> Card | None:
         "run_today": run_planned(user, day),
         "programme": programme,
         "warm_up_minutes": queries.warm_up_minutes(),
+        "from_physio": prescribing.unseen(user),
     }
     if programme is not None:
         context["today"] = queries.today(programme, day)

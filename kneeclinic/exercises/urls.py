@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.programme, name="programme"),
     path("start/", views.start_programme, name="start-programme"),
     path("stop/", views.stop_programme, name="stop-programme"),
+    path("changes/seen/", views.seen_changes, name="seen-changes"),
     path("library/", views.list_exercises, name="list-exercises"),
     path("library/<slug:slug>/", views.show_exercise, name="show-exercise"),
     path("session/", views.play_session, name="play-session"),

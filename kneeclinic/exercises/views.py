@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.domain import exercises as library
 from kneeclinic.domain import programmes as domain
-from kneeclinic.exercises import queries, services
+from kneeclinic.exercises import prescribing, queries, services
 from kneeclinic.exercises.models import Decision
 from kneeclinic.exercises.schemas import SessionIn, SessionOut
 
@@ -32,7 +32,12 @@ MAX_SYNC_BYTES = 64 * 1024
 def programme(request: AuthenticatedRequest) -> HttpResponse:
     runner = request.user
     active = queries.active_programme(runner)
-    context: dict[str, object] = {"programme": active, "warm_up_minutes": queries.warm_up_minutes()}
+    context: dict[str, object] = {
+        "programme": active,
+        "warm_up_minutes": queries.warm_up_minutes(),
+        "from_physio": (from_physio := prescribing.recent(runner, limit=5)),
+        "has_unseen": any(change.seen_at is None for change in from_physio),
+    }
     if active is not None:
         day = queries.local_today(runner)
         today = queries.today(active, day)
@@ -60,6 +65,14 @@ def start_programme(request: AuthenticatedRequest) -> HttpResponse:
     services.start_default_programme(request.user, queries.local_today(request.user))
     messages.success(request, "Your programme starts today. Your first session is ready.")
     return redirect("exercises:programme")
+
+
+@login_required
+@require_POST
+def seen_changes(request: AuthenticatedRequest) -> HttpResponse:
+    """The runner has read their physio's changes: they stop showing as new."""
+    prescribing.mark_seen(request.user)
+    return redirect("core:today" if request.POST.get("next") == "today" else "exercises:programme")
 
 
 @login_required
