@@ -55,6 +55,17 @@ def _digest(secret: str) -> str:
     return hmac.new(key, b"care-invitation:" + secret.encode(), hashlib.sha256).hexdigest()
 
 
+def digest(secret: str) -> str:
+    """The keyed hash an invitation secret is stored as (never the secret itself)."""
+    return _digest(secret)
+
+
+def new_secrets() -> tuple[str, str]:
+    """A fresh (link token, short code) pair for an invitation."""
+    short_code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+    return secrets.token_urlsafe(24), short_code
+
+
 def normalise_short_code(typed: str) -> str:
     """Upper-case, drop spaces and dashes, and read the easily confused letters as digits."""
     cleaned = "".join(ch for ch in typed.upper() if ch.isalnum())
@@ -69,8 +80,7 @@ def create_invitation(physio: User, runner_email: str = "") -> IssuedInvitation:
     """Issue an invitation from a physio who belongs to a clinic."""
     if not is_clinician_in_clinic(physio):
         raise InvitationError("Only a physiotherapist who belongs to a clinic can invite runners.")
-    short_code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
-    link_token = secrets.token_urlsafe(24)
+    link_token, short_code = new_secrets()
     invitation = CareInvitation.objects.create(
         physio=physio,
         runner_email=runner_email.strip().lower(),

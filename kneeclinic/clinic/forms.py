@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from kneeclinic.clinic.models import Imaging, ImagingStatus, ReviewOutcome
+from kneeclinic.domain import exercises
 
 
 class CodeForm(forms.Form):
@@ -97,4 +98,77 @@ class ReviewForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _library_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for category, label in (
+        (exercises.Category.STRENGTH, "Strengthening"),
+        (exercises.Category.STRETCH, "Stretching"),
+    ):
+        groups.append((label, [(e.slug, e.name) for e in exercises.by_category(category)]))
+    return groups
+
+
+class DoseForm(forms.Form):
+    """An exercise's dose and weeks, as a physio prescribes it."""
+
+    sets = forms.IntegerField(label="Sets", min_value=1, max_value=10, initial=3)
+    reps = forms.IntegerField(
+        label="Repetitions per set",
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Leave empty for a hold only (a stretch).",
+    )
+    hold_s = forms.IntegerField(label="Hold (seconds)", min_value=1, max_value=600, required=False)
+    each_side = forms.BooleanField(label="Each side", required=False)
+    load = forms.CharField(label="Load", max_length=80, initial="body weight")
+    from_week = forms.IntegerField(label="From week", min_value=1, max_value=52, initial=1)
+    until_week = forms.IntegerField(
+        label="Until week (optional)", min_value=1, max_value=52, required=False
+    )
+    note = forms.CharField(
+        label="Note for the runner (optional)",
+        max_length=500,
+        required=False,
+        help_text="They see it with the change, for example why you made it.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("reps") and not data.get("hold_s") and not self.errors:
+            raise forms.ValidationError("Give the repetitions, a hold time, or both.")
+        return data
+
+
+class AddExerciseForm(DoseForm):
+    slug = forms.ChoiceField(label="Exercise from the library", choices=_library_choices)
+
+    field_order = ("slug",)
+
+
+class RemoveExerciseForm(forms.Form):
+    note = forms.CharField(label="Note for the runner (optional)", max_length=500, required=False)
+
+
+class InvitePhysioForm(forms.Form):
+    physio_email = forms.EmailField(
+        label="Your physio's email address (optional)",
+        required=False,
+        help_text="If you fill this in, we email them the link, and only that account can use it.",
+    )
+    agree = forms.BooleanField(
+        label="I agree that the physio who uses this invitation can see my record as listed here",
+        error_messages={"required": "Tick the box to agree, or do not send the invitation."},
+    )
+
+
+class RunnerCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from a runner",
+        max_length=30,
+        help_text="Ten letters and numbers, for example 7K2M9-QX4TB.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )

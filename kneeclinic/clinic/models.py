@@ -180,3 +180,33 @@ class RunningReview(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+
+
+class PhysioInvitation(models.Model):
+    """A runner's single-use invitation for their physio to follow their record.
+
+    The runner agreed to share when they made it (``created_at``), after seeing what a physio
+    sees. Like a physio's invitation it carries a link token and a short code, both stored only
+    as keyed hashes, expires after a few days and works once.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="physio_invitations"
+    )
+    physio_email = models.EmailField(blank=True)
+    link_token_hash = models.CharField(max_length=64, unique=True)
+    short_code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation from runner {self.runner_id}"

@@ -30,16 +30,29 @@ from kneeclinic.accounts import invitations, mfa
 from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import CareInvitation, CareLink, Role, User
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.clinic import audit, caseload, notes, timeline
-from kneeclinic.clinic.forms import CodeForm, InviteForm, NoteForm, ReviewForm
+from kneeclinic.clinic import audit, caseload, notes, runner_invitations, timeline
+from kneeclinic.clinic.forms import (
+    AddExerciseForm,
+    CodeForm,
+    DoseForm,
+    InviteForm,
+    InvitePhysioForm,
+    NoteForm,
+    RemoveExerciseForm,
+    ReviewForm,
+    RunnerCodeForm,
+)
 from kneeclinic.clinic.models import (
     AssessmentNote,
     AssessmentNoteVersion,
     AuditAction,
     AuditEvent,
     AuditOutcome,
+    PhysioInvitation,
     RunningReview,
 )
+from kneeclinic.exercises import prescribing
+from kneeclinic.exercises.models import Programme, ProgrammeItem
 
 logger = logging.getLogger(__name__)
 CASELOAD_PAGE_SIZE = 50
@@ -147,6 +160,7 @@ def sharing(request: AuthenticatedRequest) -> HttpResponse:
             "ended": [link for link in links if link.status == CareLink.Status.ENDED][:10],
             "shared": SHARED_WITH_PHYSIO,
             "is_runner": request.user.role == Role.RUNNER,
+            "pending": runner_invitations.pending(request.user),
         },
     )
 
@@ -618,3 +632,284 @@ def review(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     audit.record_access(request, runner, AuditAction.CREATE, "running_review", saved.code)
     messages.success(request, f"Review saved; {runner.display_name} can read it.")
     return redirect("clinic:runner", code=runner.code)
+
+
+# ---------- prescribing the exercise programme ----------
+
+
+def _dose_in(data: dict[str, Any]) -> prescribing.DoseIn:
+    return prescribing.DoseIn(
+        sets=data["sets"],
+        reps=data.get("reps"),
+        hold_s=data.get("hold_s"),
+        each_side=bool(data.get("each_side")),
+        load=data.get("load") or "",
+        from_week=data["from_week"],
+        until_week=data.get("until_week"),
+    )
+
+
+def _item_forms(programme: Programme | None) -> list[tuple[ProgrammeItem, DoseForm]]:
+    if programme is None:
+        return []
+    rows = []
+    for item in programme.items.all():
+        form = DoseForm(
+            prefix=f"item-{item.code}",
+            initial={
+                "sets": item.sets,
+                "reps": item.reps,
+                "hold_s": item.hold_s,
+                "each_side": item.each_side,
+                "load": item.load,
+                "from_week": item.from_week,
+                "until_week": item.until_week,
+            },
+        )
+        rows.append((item, form))
+    return rows
+
+
+def _apply_prescription(
+    request: AuthenticatedRequest, runner: User, action: str
+) -> tuple[bool, AddExerciseForm | None]:
+    """Carry out one change from the prescribing page; True when it was made."""
+    physio = request.user
+    add_form: AddExerciseForm | None = None
+    try:
+        if action == "start":
+            prescribing.start_for(
+                runner,
+                physio,
+                timezone.localdate(timezone=runner.tz),
+                request.POST.get("note", ""),
+            )
+            messages.success(
+                request, f"The standard programme starts today for {runner.display_name}."
+            )
+            return True, None
+        if action == "add":
+            add_form = AddExerciseForm(request.POST, prefix="add")
+            if not add_form.is_valid():
+                return False, add_form
+            data = add_form.cleaned_data
+            item = prescribing.add(runner, physio, data["slug"], _dose_in(data), data["note"])
+            messages.success(
+                request, f"{item.exercise.name} is added; {runner.display_name} sees it now."
+            )
+            return True, None
+        item_code = uuid.UUID(request.POST.get("item", ""))
+        if action == "change":
+            form = DoseForm(request.POST, prefix=f"item-{item_code}")
+            if not form.is_valid():
+                errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+                messages.error(request, f"The dose was not changed: {errors}")
+                return False, None
+            item = prescribing.change(
+                runner, physio, item_code, _dose_in(form.cleaned_data), form.cleaned_data["note"]
+            )
+            messages.success(request, f"The dose of {item.exercise.name} is changed.")
+            return True, None
+        if action == "remove":
+            form_r = RemoveExerciseForm(request.POST, prefix=f"remove-{item_code}")
+            note = form_r.cleaned_data["note"] if form_r.is_valid() else ""
+            prescribing.remove(runner, physio, item_code, note)
+            messages.success(request, "The exercise is taken out of the programme.")
+            return True, None
+    except ValueError as exc:
+        # PrescriptionError is a ValueError; so is a malformed item code.
+        text = str(exc) if isinstance(exc, prescribing.PrescriptionError) else "Choose an exercise."
+        if add_form is not None:
+            add_form.add_error(None, text)
+            return False, add_form
+        messages.error(request, text)
+        return False, None
+    raise Http404("No such change")
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def prescribe(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """A physio edits a linked runner's exercise programme; each change reaches the runner."""
+    _physio_only(request)
+    runner = _runner_for(request, code, "prescribe-exercises")
+    add_form: AddExerciseForm | None = None
+    if request.method == "POST":
+        done, add_form = _apply_prescription(request, runner, request.POST.get("action", ""))
+        if done:
+            audit.record_access(
+                request,
+                runner,
+                AuditAction.UPDATE,
+                "exercise_programme",
+                runner.code,
+                verb="prescribe",
+            )
+            return redirect("clinic:prescribe", code=runner.code)
+    # The page (again, with the reason a change was not made) shows the runner's programme.
+    audit.record_access(request, runner, AuditAction.READ, "exercise_programme", runner.code)
+    programme = Programme.objects.filter(runner=runner, active=True).first()
+    return render(
+        request,
+        "clinic/prescribe.html",
+        {
+            "runner": runner,
+            "programme": programme,
+            "items": _item_forms(programme),
+            "add_form": add_form or AddExerciseForm(prefix="add"),
+            "changes": prescribing.recent(runner),
+        },
+        status=400 if add_form is not None else 200,
+    )
+
+
+# ---------- a runner invites their physio ----------
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invite_physio(request: AuthenticatedRequest) -> HttpResponse:
+    """The runner sees what a physio sees, agrees, and gets a link and a code to pass on."""
+    if request.user.role != Role.RUNNER:
+        raise Http404("Runners only")
+    form = InvitePhysioForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        issued = runner_invitations.create(request.user, form.cleaned_data["physio_email"] or "")
+        link = request.build_absolute_uri(
+            reverse("clinic:from-runner", kwargs={"token": issued.link_token})
+        )
+        if issued.invitation.physio_email:
+            _send_physio_invitation(request.user, issued, link)
+        return render(
+            request,
+            "clinic/physio_invitation_issued.html",
+            {"issued": issued, "link": link, "days": invitations.INVITATION_DAYS},
+        )
+    return render(
+        request,
+        "clinic/invite_physio.html",
+        {
+            "form": form,
+            "shared": SHARED_WITH_PHYSIO,
+            "can": PHYSIO_CAN,
+            "cannot": PHYSIO_CANNOT,
+            "days": invitations.INVITATION_DAYS,
+        },
+    )
+
+
+def _send_physio_invitation(
+    runner: User, issued: runner_invitations.IssuedPhysioInvitation, link: str
+) -> None:
+    body = (
+        f"{runner.display_name} invites you to follow their Knee Clinic record as their "
+        f"physiotherapist.\n\nOpen this link, signed in with your physio account:\n{link}\n\n"
+        f"Or type this code on your caseload page: {issued.short_code_display}\n\n"
+        f"The invitation works once and expires in {invitations.INVITATION_DAYS} days.\n"
+    )
+    try:
+        send_mail(
+            f"{runner.display_name} invites you to follow their Knee Clinic record",
+            body,
+            None,
+            [issued.invitation.physio_email],
+        )
+    except OSError:
+        # The page shows the link and the code, so nothing is lost if mail is down.
+        logger.warning("the invitation email could not be sent")
+
+
+@login_required
+@second_factor_required
+@require_POST
+def withdraw_physio_invitation(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    invitation = get_object_or_404(PhysioInvitation, code=code, runner=request.user)
+    runner_invitations.withdraw(request.user, invitation)
+    messages.success(request, "The invitation is withdrawn; its code and link no longer work.")
+    return redirect("clinic:sharing")
+
+
+def _runner_confirm_page(
+    request: AuthenticatedRequest,
+    invitation: PhysioInvitation,
+    *,
+    code: str = "",
+    token: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "clinic/runner_invitation.html",
+        {"invitation": invitation, "runner": invitation.runner, "code": code, "token": token},
+    )
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_POST
+def runner_code(request: AuthenticatedRequest) -> HttpResponse:
+    """A physio types the code a runner gave them; next they confirm whom they will follow."""
+    _physio_only(request)
+    form = RunnerCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = runner_invitations.find_by_short_code(
+                request.user, form.cleaned_data["code"]
+            )
+        except invitations.InvitationError as exc:
+            messages.error(request, str(exc))
+        else:
+            return _runner_confirm_page(request, invitation, code=form.cleaned_data["code"])
+    else:
+        messages.error(request, "Type the code the runner gave you.")
+    return redirect("clinic:caseload")
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_GET
+def from_runner(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The link a runner sent their physio."""
+    _physio_only(request)
+    try:
+        invitation = runner_invitations.find_by_link_token(request.user, token)
+    except invitations.InvitationError as exc:
+        return render(request, "clinic/invitation_refused.html", {"reason": str(exc)}, status=410)
+    return _runner_confirm_page(request, invitation, token=token)
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_POST
+def accept_runner(request: AuthenticatedRequest) -> HttpResponse:
+    """The physio takes up a runner's invitation; the runner agreed when they made it."""
+    _physio_only(request)
+    token = request.POST.get("token", "")
+    try:
+        if token:
+            invitation = runner_invitations.find_by_link_token(request.user, token)
+        else:
+            invitation = runner_invitations.find_by_short_code(
+                request.user, request.POST.get("code", "")
+            )
+        link = runner_invitations.accept(request.user, invitation)
+    except invitations.InvitationError as exc:
+        messages.error(request, str(exc))
+        return redirect("clinic:caseload")
+    audit.record(
+        actor=request.user,
+        runner=link.runner,
+        action=AuditAction.CREATE,
+        object_type="care_link",
+        object_code=link.code,
+        verb="grant",
+        request=request,
+    )
+    messages.success(request, f"You now follow {link.runner.display_name}.")
+    return redirect("clinic:runner", code=link.runner.code)

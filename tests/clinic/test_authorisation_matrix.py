@@ -19,8 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kneeclinic.accounts import invitations
 from kneeclinic.accounts.models import CareInvitation, CareLink, User
-from kneeclinic.clinic import notes
-from kneeclinic.clinic.models import AssessmentNote, AuditEvent, RunningReview
+from kneeclinic.clinic import notes, runner_invitations
+from kneeclinic.clinic.models import AssessmentNote, AuditEvent, PhysioInvitation, RunningReview
+from kneeclinic.exercises.models import Programme
 from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
 
@@ -41,6 +42,8 @@ class World:
     link: CareLink
     invitation: CareInvitation
     token: str
+    physio_invitation: PhysioInvitation
+    physio_token: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Rule:
     snapshot: Callable[[World], object] | None = None
     # Who touches the runner's record here (one audit event each, allowed or refused).
     audited: frozenset[str] = frozenset()
+    # Who may change data here, when a redirect alone does not say (the rest leave it unchanged).
+    writers: frozenset[str] | None = None
 
 
 def runner_code(world: World) -> dict[str, Any]:
@@ -134,6 +139,17 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
         snapshot=lambda w: RunningReview.objects.count(),
         audited=THIRD_PARTIES,
     ),
+    "clinic:prescribe": (
+        Rule("GET", runner_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
+        Rule(
+            "POST",
+            runner_code,
+            row(NOT_FOUND, REDIRECT, NOT_FOUND),
+            data={"action": "start", "note": "Start gently"},
+            snapshot=lambda w: list(Programme.objects.values_list("runner_id", "active")),
+            audited=THIRD_PARTIES,
+        ),
+    ),
     "clinic:note": Rule("GET", note_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
     "clinic:note-edit": (
         Rule("GET", note_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
@@ -178,7 +194,54 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
     "clinic:shared-notes": Rule("GET", no_kwargs, row(OK, OK, OK)),
     # Refused for the runner too: she already shares with bob (test_sharing covers acceptance).
     "clinic:join": Rule("GET", lambda w: {"token": w.token}, row(GONE, GONE, GONE)),
+    # A runner invites her physio: alice's invitation names dana's address.
+    "clinic:invite-physio": Rule("GET", no_kwargs, row(OK, NOT_FOUND, NOT_FOUND)),
+    "clinic:withdraw-physio-invitation": Rule(
+        "POST",
+        lambda w: {"code": w.physio_invitation.code},
+        row(REDIRECT, NOT_FOUND, NOT_FOUND),
+        snapshot=lambda w: (
+            PhysioInvitation.objects.filter(pk=w.physio_invitation.pk)
+            .values_list("withdrawn_at", "used_at")
+            .get()
+        ),
+    ),
+    "clinic:runner-code": Rule(
+        "POST",
+        no_kwargs,
+        row(NOT_FOUND, REDIRECT, REDIRECT),
+        data={"code": "NOPE0-NOPE0"},
+        snapshot=links_snapshot,
+        writers=frozenset(),
+    ),
+    "clinic:from-runner": Rule(
+        "GET",
+        lambda w: {"token": w.physio_token},
+        {
+            "runner": NOT_FOUND,
+            "linked_physio": GONE,
+            "clinic_physio": OK,
+            "charlie": GONE,
+            "clinic_admin": GONE,
+            "anonymous": LOGIN,
+        },
+    ),
+    "clinic:accept-runner": Rule(
+        "POST",
+        no_kwargs,
+        row(NOT_FOUND, REDIRECT, REDIRECT),
+        data={},  # filled with the token by the test (see rule_data)
+        snapshot=links_snapshot,
+        audited=frozenset({"clinic_physio"}),  # the grant
+        writers=frozenset({"clinic_physio"}),
+    ),
 }
+
+
+def rule_data(name: str, rule: Rule, world: World) -> dict[str, str]:
+    if name == "clinic:accept-runner":
+        return {"token": world.physio_token}
+    return rule.data
 
 
 def url_names(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
@@ -236,12 +299,15 @@ def world(db: None) -> World:
     }
     note = notes.create(alice, bob, {"history": CANARY, "working_diagnosis": CANARY})
     issued = invitations.create_invitation(bob)
+    from_runner = runner_invitations.create(alice, "dana@example.com")
     return World(
         people=people,
         note=note,
         link=CareLink.objects.get(runner=alice, physio=bob),
         invitation=issued.invitation,
         token=issued.link_token,
+        physio_invitation=from_runner.invitation,
+        physio_token=from_runner.link_token,
     )
 
 
@@ -253,7 +319,8 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
     before = rule.snapshot(world) if rule.snapshot else None
     events_before = AuditEvent.objects.count()
 
-    response = client.get(url) if rule.method == "GET" else client.post(url, rule.data)
+    data = rule_data(name, rule, world)
+    response = client.get(url) if rule.method == "GET" else client.post(url, data)
 
     expected = rule.expect[actor]
     if expected == LOGIN:
@@ -262,6 +329,8 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
     else:
         assert response.status_code == expected, (name, actor, response.status_code)
     refused = expected in {NOT_FOUND, LOGIN, GONE} or (name == "clinic:agree")
+    if rule.writers is not None:
+        refused = actor not in rule.writers
     if refused and rule.snapshot is not None:
         assert rule.snapshot(world) == before, f"a refused {name} changed data ({actor})"
     may_see_runner = actor in {"runner", "linked_physio"}
@@ -275,5 +344,9 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
         event = AuditEvent.objects.latest("id")
         assert event.actor_id == person.pk  # type: ignore[union-attr]
         assert event.outcome == ("denied" if expected == NOT_FOUND else "allowed")
-    elif name not in {"clinic:audit-export", "clinic:end-link", "clinic:remove-staff"}:
+    elif name not in {
+        "clinic:audit-export",
+        "clinic:end-link",
+        "clinic:remove-staff",
+    }:
         assert new_events == 0, f"{name} by {actor} wrote unexpected audit events"
