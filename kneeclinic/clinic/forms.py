@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kneeclinic.clinic.models import Imaging, ImagingStatus, ReviewOutcome
 from kneeclinic.domain import exercises
+from kneeclinic.plans.forms import WEEKDAY_CHOICES, ChoosePlanForm
 
 
 class CodeForm(forms.Form):
@@ -172,3 +173,42 @@ class RunnerCodeForm(forms.Form):
         help_text="Ten letters and numbers, for example 7K2M9-QX4TB.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
+
+
+PLAN_NOTE = forms.CharField(
+    label="Note for the runner (optional)",
+    max_length=500,
+    required=False,
+    help_text="They see it on their plan page, for example why you chose this plan.",
+)
+
+
+class SetPlanForm(ChoosePlanForm):
+    """A physio starts a return-to-run plan for a runner (no readiness check needed)."""
+
+    note = PLAN_NOTE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["weekdays"].label = "Run days"
+        self.fields["needs_signoff_before_start"].label = "I review before the first run"
+        self.fields[
+            "needs_signoff_before_continuous"
+        ].label = "I review before running without walk breaks"
+
+
+class PlanGatesForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Run days",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave at least one rest day between runs.",
+    )
+    needs_signoff_before_start = forms.BooleanField(
+        label="I review before the first run", required=False
+    )
+    needs_signoff_before_continuous = forms.BooleanField(
+        label="I review before running without walk breaks", required=False
+    )
+    note = PLAN_NOTE

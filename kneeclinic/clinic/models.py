@@ -210,3 +210,28 @@ class PhysioInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation from runner {self.runner_id}"
+
+
+class PlanChange(models.Model):
+    """A physio set or changed a runner's return-to-run plan or its gates, with a note.
+
+    The runner sees it on their plan page; the plan itself lives in the plans area.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_changes"
+    )
+    physio = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    plan = models.ForeignKey("plans.RunPlan", on_delete=models.CASCADE, related_name="changes")
+    summary = models.CharField(max_length=300)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.summary

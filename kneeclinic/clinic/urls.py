@@ -17,6 +17,7 @@ urlpatterns = [
     path("runners/<uuid:code>/notes/new/", views.note_new, name="note-new"),
     path("runners/<uuid:code>/review/", views.review, name="review"),
     path("runners/<uuid:code>/exercises/", views.prescribe, name="prescribe"),
+    path("runners/<uuid:code>/plan/", views.set_plan, name="set-plan"),
     path("notes/<uuid:code>/", views.note_detail, name="note"),
     path("notes/<uuid:code>/edit/", views.note_edit, name="note-edit"),
     path("links/<uuid:code>/end/", views.end_link, name="end-link"),

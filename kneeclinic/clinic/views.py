@@ -38,9 +38,11 @@ from kneeclinic.clinic.forms import (
     InviteForm,
     InvitePhysioForm,
     NoteForm,
+    PlanGatesForm,
     RemoveExerciseForm,
     ReviewForm,
     RunnerCodeForm,
+    SetPlanForm,
 )
 from kneeclinic.clinic.models import (
     AssessmentNote,
@@ -49,10 +51,15 @@ from kneeclinic.clinic.models import (
     AuditEvent,
     AuditOutcome,
     PhysioInvitation,
+    PlanChange,
     RunningReview,
 )
+from kneeclinic.domain import returntorun as rtr
 from kneeclinic.exercises import prescribing
 from kneeclinic.exercises.models import Programme, ProgrammeItem
+from kneeclinic.plans import queries as plan_queries
+from kneeclinic.plans import services as plan_services
+from kneeclinic.plans.models import PlanStatus, RunPlan
 
 logger = logging.getLogger(__name__)
 CASELOAD_PAGE_SIZE = 50
@@ -913,3 +920,113 @@ def accept_runner(request: AuthenticatedRequest) -> HttpResponse:
     )
     messages.success(request, f"You now follow {link.runner.display_name}.")
     return redirect("clinic:runner", code=link.runner.code)
+
+
+# ---------- setting the return-to-run plan ----------
+
+
+def _plan_action(
+    request: AuthenticatedRequest, runner: User, plan: RunPlan | None
+) -> tuple[bool, SetPlanForm | None, PlanGatesForm | None]:
+    """Carry out the physio's plan change; True when one was made, else the forms with errors."""
+    physio = request.user
+    if request.POST.get("action") == "set":
+        form = SetPlanForm(request.POST, prefix="set")
+        if not form.is_valid():
+            return False, form, None
+        data = form.cleaned_data
+        try:
+            new = plan_services.start_plan(
+                runner,
+                data["template_slug"],
+                data["start_date"],
+                weekdays=data["weekdays"],
+                needs_signoff_before_start=data["needs_signoff_before_start"],
+                needs_signoff_before_continuous=data["needs_signoff_before_continuous"],
+                created_by=physio,
+            )
+        except (plan_services.PlanError, rtr.ReturnToRunError) as exc:
+            form.add_error(None, str(exc))
+            return False, form, None
+        summary = f"Set the plan “{new.template.name}”, first run {new.start_date:%-d %b %Y}"
+        PlanChange.objects.create(
+            runner=runner, physio=physio, plan=new, summary=summary, note=data["note"]
+        )
+        messages.success(request, f"{runner.display_name}'s plan is set; they see it now.")
+        return True, None, None
+    if request.POST.get("action") == "gates" and plan is not None:
+        gates = PlanGatesForm(request.POST, prefix="gates")
+        if not gates.is_valid():
+            return False, None, gates
+        data = gates.cleaned_data
+        try:
+            changed = plan_services.change_gates(
+                plan,
+                weekdays=data["weekdays"],
+                needs_signoff_before_start=data["needs_signoff_before_start"],
+                needs_signoff_before_continuous=data["needs_signoff_before_continuous"],
+            )
+        except (plan_services.PlanError, rtr.ReturnToRunError) as exc:
+            gates.add_error(None, str(exc))
+            return False, None, gates
+        if not changed:
+            messages.info(request, "Nothing changed.")
+            return False, None, None
+        PlanChange.objects.create(
+            runner=runner,
+            physio=physio,
+            plan=plan,
+            summary="Changed the plan: " + ", ".join(changed),
+            note=data["note"],
+        )
+        messages.success(request, "The plan is changed; the runner sees it now.")
+        return True, None, None
+    raise Http404("No such change")
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def set_plan(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """A physio sets a linked runner's return-to-run plan, or changes its run days and gates."""
+    _physio_only(request)
+    runner = _runner_for(request, code, "set-plan")
+    plan = RunPlan.objects.filter(runner=runner, status=PlanStatus.ACTIVE).first()
+    set_form: SetPlanForm | None = None
+    gates_form: PlanGatesForm | None = None
+    if request.method == "POST":
+        done, set_form, gates_form = _plan_action(request, runner, plan)
+        if done:
+            audit.record_access(
+                request, runner, AuditAction.UPDATE, "run_plan", runner.code, verb="set-plan"
+            )
+            return redirect("clinic:set-plan", code=runner.code)
+    audit.record_access(request, runner, AuditAction.READ, "run_plan", runner.code)
+    today = timezone.localdate(timezone=runner.tz)
+    return render(
+        request,
+        "clinic/set_plan.html",
+        {
+            "runner": runner,
+            "plan": plan,
+            "view": plan_queries.plan_view(plan, runner) if plan else None,
+            "readiness": plan_queries.latest_readiness(runner),
+            "set_form": set_form or SetPlanForm(prefix="set", initial={"start_date": today}),
+            "gates_form": gates_form
+            or (
+                PlanGatesForm(
+                    prefix="gates",
+                    initial={
+                        "weekdays": list(plan.weekdays),
+                        "needs_signoff_before_start": plan.needs_signoff_before_start,
+                        "needs_signoff_before_continuous": plan.needs_signoff_before_continuous,
+                    },
+                )
+                if plan
+                else None
+            ),
+            "changes": PlanChange.objects.filter(runner=runner).select_related("physio")[:10],
+        },
+        status=400 if (set_form or gates_form) is not None else 200,
+    )

@@ -58,6 +58,9 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
             initial={"on": queries.today_for(request.user), "completed": True}
         ),
         "morning_form": forms.MorningForm(),
+        "physio_changes": (
+            list(current.changes.select_related("physio")[:3]) if current is not None else []
+        ),
     }
     return render(request, "plans/plan_show.html", context)
 

@@ -22,6 +22,7 @@ from kneeclinic.accounts.models import CareInvitation, CareLink, User
 from kneeclinic.clinic import notes, runner_invitations
 from kneeclinic.clinic.models import AssessmentNote, AuditEvent, PhysioInvitation, RunningReview
 from kneeclinic.exercises.models import Programme
+from kneeclinic.plans.models import RunPlan
 from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
 
@@ -147,6 +148,22 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
             row(NOT_FOUND, REDIRECT, NOT_FOUND),
             data={"action": "start", "note": "Start gently"},
             snapshot=lambda w: list(Programme.objects.values_list("runner_id", "active")),
+            audited=THIRD_PARTIES,
+        ),
+    ),
+    "clinic:set-plan": (
+        Rule("GET", runner_code, row(NOT_FOUND, OK, NOT_FOUND), audited=THIRD_PARTIES),
+        Rule(
+            "POST",
+            runner_code,
+            row(NOT_FOUND, REDIRECT, NOT_FOUND),
+            data={
+                "action": "set",
+                "set-template_slug": "graded-running-time",
+                "set-start_date": "2026-12-01",
+                "set-weekdays": ["0", "2", "4"],  # type: ignore[dict-item]
+            },
+            snapshot=lambda w: list(RunPlan.objects.values_list("runner_id", "status")),
             audited=THIRD_PARTIES,
         ),
     ),
