@@ -93,14 +93,13 @@ fuzz: install ## fuzz each parser with atheris for $$FUZZ_TIME seconds (T18); fi
 	  $(BIN)/python $$harness -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=1024 || exit 1; \
 	done
 
-audit: install ## supply chain and static checks (T38): pip-audit, SBOM, bandit, semgrep
+audit: install ## supply chain and static checks (T38): SBOM, bandit, semgrep, pip-audit (needs PyPI)
 	@mkdir -p build/audit
-	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt --quiet -o build/audit/requirements.txt
-	$(BIN)/pip-audit --strict --no-deps --disable-pip -r build/audit/requirements.txt
-	$(BIN)/pip-audit --no-deps --disable-pip -r build/audit/requirements.txt -f cyclonedx-json -o build/audit/sbom.cdx.json
-	@echo "SBOM written to build/audit/sbom.cdx.json"
+	$(BIN)/python scripts/sbom.py build/audit/sbom.cdx.json
 	$(BIN)/bandit -q -r kneeclinic -x kneeclinic/static --severity-level medium
 	$(BIN)/semgrep scan --config .semgrep.yml --metrics=off --disable-version-check --error --quiet kneeclinic
+	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt --quiet -o build/audit/requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r build/audit/requirements.txt
 
 lock: | $(UV) ## refresh uv.lock after changing pyproject.toml
 	$(UV) lock --python $(BIN)/python
