@@ -159,7 +159,7 @@ class ParseSandbox:
             return _parse_error(self._crash_reason(code))
         self._handed -= 1
         if status == _OK:
-            activities: list[Activity] = pickle.loads(payload)  # noqa: S301 - our own worker
+            activities: list[Activity] = pickle.loads(payload)  # noqa: S301 - our own worker's reply on its private pipe  # nosec B301
             return activities
         return _parse_error(payload.decode("utf-8", errors="replace"))
 

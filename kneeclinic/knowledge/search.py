@@ -96,7 +96,7 @@ def _groups(expanded: ExpandedQuery, quote: str, either: str) -> list[str]:
 def _sqlite(expanded: ExpandedQuery, *, every_term: bool) -> list[tuple[str, str]]:
     match = (" AND " if every_term else " OR ").join(_groups(expanded, '"', "OR"))
     sql = (
-        f"SELECT slug, snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) "  # noqa: S608
+        f"SELECT slug, snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) "  # noqa: S608 - constants; values are parameters  # nosec B608
         f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
         f"ORDER BY bm25({FTS_TABLE}, 0.0, 10.0, 4.0, 1.0, 2.0) LIMIT %s"
     )
@@ -120,7 +120,7 @@ def _postgres(expanded: ExpandedQuery, *, every_term: bool) -> list[tuple[str, s
         "MinWords=10, MaxFragments=1"
     )
     sql = (
-        "SELECT slug, ts_headline('english', body_text, q, %s) "  # noqa: S608
+        "SELECT slug, ts_headline('english', body_text, q, %s) "  # noqa: S608 - constants; values are parameters  # nosec B608
         f"FROM knowledge_articleindex, to_tsquery('english', %s) q "
         f"WHERE ({POSTGRES_VECTOR}) @@ q "
         f"ORDER BY ts_rank({POSTGRES_VECTOR}, q) DESC, slug LIMIT %s"

@@ -60,9 +60,9 @@ def reindex() -> int:
         rows.append(row)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608 - a constant name
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608 - a constant name  # nosec B608
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (slug, title, summary, body, keywords) "  # noqa: S608
+                f"INSERT INTO {FTS_TABLE} (slug, title, summary, body, keywords) "  # noqa: S608  # nosec B608
                 "VALUES (%s, %s, %s, %s, %s)",
                 [(r.slug, r.title, r.summary, r.body_text, r.keywords) for r in rows],
             )
