@@ -1,0 +1,766 @@
+"""Sustained load on a real Knee Clinic server at a fixed request rate (plan tests T33-T35).
+
+It starts ``kneeclinic serve`` (gunicorn, and the task worker when uploads are asked for) with its
+own temporary data folder on SQLite (``synchronous=FULL``), or its own fresh PostgreSQL database
+with ``--postgres URL``; it seeds runners with a year of history and physios linked to them (each
+physio with an authenticator key, so the client signs in with a real code); it logs each persona
+in once, then sends requests on a fixed schedule (an open model: a slow answer never delays the
+next request, and latency counts from the moment a request was due, so a slow server cannot hide
+its queue). The mix follows the plan:
+
+* 60 % runner pages and API reads (Today, diary, runs, load; /api/v1/me, pain entries, runs),
+* 20 % physio patient pages (the runner's timeline: each view writes an audit event),
+* 15 % small writes (a pain entry, through the API or the diary's form),
+* 5 % note saves (a physio's assessment note, through the form).
+
+With ``--uploaders N`` that many extra runners upload a fresh GPX of ``--upload-mb`` MB every
+``--upload-every`` seconds and follow each import until the worker has finished it (T34).
+
+It prints p50/p95/p99, errors, throughput and the server's RSS (all its processes) once a
+minute, and with ``--json FILE`` writes the whole result. ``run_load()`` is the same run for
+tests. Example::
+
+    .venv/bin/python scripts/loadtest.py --rate 100 --minutes 10
+    .venv/bin/python scripts/loadtest.py --rate 200 --minutes 10 --postgres postgresql://postgres@127.0.0.1:5432
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "load test password 7d1c"  # noqa: S105 (throwaway accounts in a throwaway database)
+MIX = {"runner_read": 0.60, "physio_page": 0.20, "small_write": 0.15, "note_save": 0.05}
+REQUEST_TIMEOUT_S = 30.0
+HISTORY_DAYS = 365
+
+
+# ---------------------------------------------------------------------------------------------
+# The server under test
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    log: Path
+    database_url: str = ""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin_url(server_url: str) -> str:
+    """The maintenance database of a PostgreSQL server URL (its path replaced by /postgres)."""
+    return urlparse(server_url)._replace(path="/postgres").geturl()
+
+
+def _create_database(server_url: str) -> str:
+    import psycopg
+
+    name = f"kneeclinic_load_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlparse(server_url)._replace(path=f"/{name}").geturl()
+
+
+def _drop_database(database_url: str) -> None:
+    import psycopg
+
+    name = urlparse(database_url).path.lstrip("/")
+    with psycopg.connect(_admin_url(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def serving(
+    *,
+    postgres: str = "",
+    workers: int = 0,
+    threads: int = 0,
+    with_worker: bool = False,
+    keep: bool = False,
+) -> Iterator[Server]:
+    """A running server with its own data folder (and database); everything removed after."""
+    data_dir = Path(tempfile.mkdtemp(prefix="kneeclinic-load-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KNEECLINIC_DATA_DIR": str(data_dir),
+        "KNEECLINIC_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "KNEECLINIC_EMAIL_BACKEND": "file",
+        "KNEECLINIC_SQLITE_SYNCHRONOUS": "FULL",
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "KNEECLINIC_TEST_POSTGRES", "KNEECLINIC_TESTING"):
+        env.pop(name, None)
+    env.pop("DATABASE_URL", None)
+    database_url = _create_database(postgres) if postgres else ""
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log = data_dir / "server.log"
+    command = [sys.executable, "-m", "kneeclinic.cli", "serve", "--bind", f"127.0.0.1:{port}"]
+    # By default the server runs as `kneeclinic serve` would in production.
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    if with_worker:
+        command.append("--with-worker")
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=data_dir
+        )
+    server = Server(f"http://127.0.0.1:{port}", env, process, data_dir, log, database_url)
+    try:
+        _wait_until_up(server, with_worker)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if database_url:
+            _drop_database(database_url)
+
+
+def _wait_until_up(server: Server, with_worker: bool) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:  # noqa: S310
+                status = json.load(response)
+                if not with_worker or status.get("worker") == "ok":
+                    return
+        except OSError:
+            pass
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            server.process.kill()
+            raise RuntimeError("the server did not start:\n" + server.log.read_text()[-3000:])
+        time.sleep(0.3)
+
+
+def server_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants (gunicorn, its workers, the worker)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    total_kb = 0
+    todo = [root_pid]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeding (runs in a child process with the server's environment)
+
+
+def seed(runners: int, physios: int, uploaders: int) -> dict[str, Any]:
+    """Runners with a year of runs and pain entries, physios linked to them; returns the logins."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kneeclinic.settings")
+    import django
+
+    django.setup()
+    import pyotp
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kneeclinic.accounts.models import CareLink, Clinic, Role, TotpDevice, User
+    from kneeclinic.activities.models import Activity
+    from kneeclinic.symptoms.models import PainEntry
+
+    rng = random.Random(33)  # noqa: S311 (load-test data, not security)
+    now = timezone.now()
+    hashed = make_password(PASSWORD)  # one Argon2 hash shared by every load-test account
+    out: dict[str, Any] = {"password": PASSWORD, "runners": [], "physios": [], "uploaders": []}
+    with transaction.atomic():
+        clinic = Clinic.objects.create(name="Load Test Clinic")
+        staff = []
+        for i in range(physios):
+            physio = User.objects.create(
+                email=f"physio{i}@load.example", password=hashed, role=Role.PHYSIO,
+                clinic=clinic, name=f"Physio {i}",
+            )  # fmt: skip
+            secret = pyotp.random_base32()
+            TotpDevice.objects.create(user=physio, secret=secret, confirmed_at=now)
+            staff.append(physio)
+            out["physios"].append({"email": physio.email, "secret": secret, "runners": []})
+        for i in range(runners + uploaders):
+            uploader = i >= runners
+            email = f"{'uploader' if uploader else 'runner'}{i}@load.example"
+            runner = User.objects.create(email=email, password=hashed, name=f"Runner {i}")
+            if uploader:
+                out["uploaders"].append({"email": email})
+                continue
+            runs, pains = [], []
+            for day in range(HISTORY_DAYS, 0, -1):
+                when = now - timedelta(days=day, hours=rng.uniform(0, 6))
+                if rng.random() < 4 / 7:
+                    km = rng.uniform(4, 14)
+                    runs.append(
+                        Activity(runner=runner, start=when, elapsed_s=km * 345,
+                                 moving_s=km * 335, distance_m=km * 1000, sport="running",
+                                 name=rng.choice(["Easy run", "Long run", "Tempo run"]))
+                    )  # fmt: skip
+                if rng.random() < 3 / 7:
+                    pains.append(
+                        PainEntry(runner=runner, at=when + timedelta(hours=2),
+                                  pain_nrs=rng.randint(0, 6), when="after_run")
+                    )  # fmt: skip
+            Activity.objects.bulk_create(runs)
+            PainEntry.objects.bulk_create(pains)
+            physio = staff[i % len(staff)]
+            CareLink.objects.create(
+                runner=runner, physio=physio, status=CareLink.Status.ACTIVE, agreed_at=now
+            )
+            out["runners"].append({"email": email, "code": str(runner.code)})
+            out["physios"][i % len(staff)]["runners"].append(str(runner.code))
+    return out
+
+
+def seed_server(server: Server, runners: int, physios: int, uploaders: int) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, str(Path(__file__).resolve()), "seed", "--runners", str(runners),
+         "--physios", str(physios), "--uploaders", str(uploaders)],
+        env=server.env, capture_output=True, check=False, timeout=600, cwd=server.data_dir,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"seeding failed: {result.stderr.decode()[-3000:]}")
+    seeded: dict[str, Any] = json.loads(result.stdout.decode().strip().splitlines()[-1])
+    return seeded
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+@dataclass
+class Sample:
+    kind: str
+    due: float  # seconds from the start of the run, when the request was due
+    latency_ms: float  # from due to the end of the answer
+    status: int  # 0 = no answer (timeout or connection error)
+    error: str = ""
+
+
+@dataclass
+class Result:
+    rate: float
+    seconds: float
+    database: str
+    samples: list[Sample] = field(default_factory=list)
+    rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (minute, MB)
+    imports: list[dict[str, Any]] = field(default_factory=list)
+    upload_samples: list[Sample] = field(default_factory=list)
+    late_starts: int = 0  # requests the client itself sent > 50 ms after they were due
+    login_s: float = 0.0
+    seed_s: float = 0.0
+    server_log_tail: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "rate_per_s": self.rate,
+            "seconds": self.seconds,
+            "requests": len(self.samples),
+            "throughput_per_s": round(len(self.samples) / self.seconds, 1) if self.seconds else 0,
+            "errors": len(self.errors()),
+            "error_kinds": sorted({e.error for e in self.errors()}),
+            "latency_ms": latency_summary(self.samples),
+            "by_kind": {
+                kind: latency_summary([s for s in self.samples if s.kind == kind])
+                for kind in sorted({s.kind for s in self.samples})
+            },
+            "rss_mb": self.rss_mb,
+            "rss_growth_pct": self.rss_growth_pct(),
+            "late_starts": self.late_starts,
+            "imports": len(self.imports),
+            "import_failures": sum(1 for i in self.imports if not i["ok"]),
+            "import_max_s": max((i["seconds"] for i in self.imports), default=0.0),
+            "upload_latency_ms": latency_summary(self.upload_samples),
+            "login_s": round(self.login_s, 1),
+            "seed_s": round(self.seed_s, 1),
+        }
+
+    def errors(self) -> list[Sample]:
+        return [s for s in self.samples if s.error]
+
+    def rss_growth_pct(self) -> float | None:
+        """RSS growth from minute 2 to the last sample (the plan's leak check), if long enough."""
+        later = [(m, mb) for m, mb in self.rss_mb if m >= 2]
+        if len(later) < 2:
+            return None
+        first, last = later[0][1], later[-1][1]
+        return round(100 * (last - first) / first, 1) if first else None
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (the value below which pct % of the samples lie)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_summary(samples: list[Sample]) -> dict[str, float]:
+    values = [s.latency_ms for s in samples if not s.error]
+    return {
+        "count": len(samples),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "p99": round(percentile(values, 99), 1),
+        "max": round(max(values, default=0.0), 1),
+    }
+
+
+class Persona:
+    """One logged-in account: its own cookies (session and CSRF token)."""
+
+    def __init__(self, base: str, email: str) -> None:
+        import httpx
+
+        self.email = email
+        self.client = httpx.AsyncClient(
+            base_url=base,
+            timeout=REQUEST_TIMEOUT_S,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
+        )
+
+    @property
+    def csrf(self) -> str:
+        return str(self.client.cookies.get("csrftoken", ""))
+
+    async def log_in(self, secret: str = "") -> None:
+        page = await self.client.get("/accounts/login/")
+        page.raise_for_status()
+        answer = await self.client.post(
+            "/accounts/login/",
+            data={"email": self.email, "password": PASSWORD, "csrfmiddlewaretoken": self.csrf},
+            headers={"Referer": str(self.client.base_url) + "/accounts/login/"},
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"{self.email} could not log in: HTTP {answer.status_code}")
+        if secret:
+            import pyotp
+
+            if not answer.headers["location"].startswith("/accounts/two-factor/"):
+                raise RuntimeError(f"{self.email}: no second-factor step")
+            answer = await self.client.post(
+                "/accounts/two-factor/",
+                data={"code": pyotp.TOTP(secret).now(), "csrfmiddlewaretoken": self.csrf},
+                headers={"Referer": str(self.client.base_url) + "/accounts/two-factor/"},
+            )
+            if answer.status_code != 302:
+                raise RuntimeError(f"{self.email}: the code was refused ({answer.status_code})")
+        check = await self.client.get("/api/v1/me")
+        if check.status_code != 200:
+            raise RuntimeError(f"{self.email} is not logged in after the log-in")
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+@dataclass
+class Cast:
+    runners: list[Persona]
+    physios: list[tuple[Persona, list[str]]]
+    uploaders: list[Persona]
+
+
+RUNNER_READS = [
+    ("page", "/today/"),
+    ("page", "/diary/"),
+    ("page", "/runs/"),
+    ("page", "/load/"),
+    ("api", "/api/v1/me"),
+    ("api", "/api/v1/diary/pain?limit=20"),
+    ("api", "/api/v1/runs?limit=20"),
+]
+
+
+async def one_request(cast: Cast, rng: random.Random, kind: str, referer: str) -> tuple[int, str]:
+    """Send one request of the mix; returns (status, error or '')."""
+    if kind == "runner_read":
+        persona = rng.choice(cast.runners)
+        path = rng.choice(RUNNER_READS)[1]
+        answer = await persona.client.get(path)
+        return answer.status_code, "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+    if kind == "physio_page":
+        physio, codes = rng.choice(cast.physios)
+        answer = await physio.client.get(f"/clinic/runners/{rng.choice(codes)}/")
+        return answer.status_code, "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+    if kind == "small_write":
+        persona = rng.choice(cast.runners)
+        if rng.random() < 0.5:
+            answer = await persona.client.post(
+                "/api/v1/diary/pain",
+                json={"pain_nrs": rng.randint(0, 5), "when": "at_rest",
+                      "client_token": str(uuid.uuid4())},
+                headers={"X-CSRFToken": persona.csrf, "Referer": referer},
+            )  # fmt: skip
+            # 200: a twin within the double-tap window was merged into one entry (by design).
+            ok = answer.status_code in (200, 201)
+        else:
+            answer = await persona.client.post(
+                "/diary/pain/new/",
+                data={"pain_nrs": str(rng.randint(0, 5)), "when": "at_rest",
+                      "csrfmiddlewaretoken": persona.csrf},
+                headers={"Referer": referer},
+            )  # fmt: skip
+            ok = answer.status_code in (302, 303)
+        return answer.status_code, "" if ok else f"HTTP {answer.status_code} on a pain entry"
+    physio, codes = rng.choice(cast.physios)
+    answer = await physio.client.post(
+        f"/clinic/runners/{rng.choice(codes)}/notes/new/",
+        data={"seen_on": datetime.now(UTC).date().isoformat(),
+              "history": "Anterior knee pain after a long run; better with rest.",
+              "plan": "Hip and quadriceps strength twice a week; hold the long run.",
+              "csrfmiddlewaretoken": physio.csrf},
+        headers={"Referer": referer},
+    )  # fmt: skip
+    ok = answer.status_code in (302, 303)
+    return answer.status_code, "" if ok else f"HTTP {answer.status_code} on a note save"
+
+
+def make_gpx(size_mb: float, start: datetime, seed_value: int) -> bytes:
+    """A running GPX of about ``size_mb`` MB: one point a second with heart rate and cadence."""
+    rng = random.Random(seed_value)  # noqa: S311 (test data)
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="loadtest" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">\n'
+        f"<trk><name>Load test {seed_value}</name><type>running</type><trkseg>\n"
+    )
+    tail = "</trkseg></trk></gpx>\n"
+    parts = [head]
+    size = len(head) + len(tail)
+    lat, lon, ele, second = 51.5 + rng.uniform(-0.05, 0.05), -0.12, 20.0, 0
+    target = int(size_mb * 1024 * 1024)
+    while size < target:
+        lat += 0.000025
+        lon += 0.00001 * math.sin(second / 300)
+        ele += rng.uniform(-0.2, 0.2)
+        at = (start + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        point = (
+            f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"><ele>{ele:.1f}</ele><time>{at}</time>'
+            "<extensions><gpxtpx:TrackPointExtension>"
+            f"<gpxtpx:hr>{140 + second % 20}</gpxtpx:hr><gpxtpx:cad>{85 + second % 4}</gpxtpx:cad>"
+            "</gpxtpx:TrackPointExtension></extensions></trkpt>\n"
+        )
+        parts.append(point)
+        size += len(point)
+        second += 1
+    parts.append(tail)
+    return "".join(parts).encode()
+
+
+async def uploader_loop(
+    persona: Persona,
+    index: int,
+    every_s: float,
+    size_mb: float,
+    stop_at: float,
+    t0: float,
+    result: Result,
+    pending: list[asyncio.Task[None]],
+) -> None:
+    """Upload a fresh GPX every ``every_s`` seconds; follow each import until it ends."""
+    loop = asyncio.get_running_loop()
+    n = 0
+    start_day = datetime(2026, 1, 1, 7, tzinfo=UTC) + timedelta(days=400 * index)
+    while True:
+        due = t0 + n * every_s + index * every_s / 2
+        if due >= stop_at:
+            return
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        body = await asyncio.to_thread(make_gpx, size_mb, start_day + timedelta(days=n), n)
+        began = loop.time()
+        try:
+            answer = await persona.client.post(
+                "/api/v1/runs/imports",
+                files={"files": (f"load-{index}-{n}.gpx", body, "application/gpx+xml")},
+                headers={"X-CSRFToken": persona.csrf, "Referer": str(persona.client.base_url)},
+            )
+            status, error = answer.status_code, "" if answer.status_code == 202 else "upload"
+        except Exception as exc:  # any transport failure counts as an error
+            answer, status, error = None, 0, type(exc).__name__
+        result.upload_samples.append(
+            Sample("upload", began - t0, (loop.time() - began) * 1000, status, error)
+        )
+        if answer is not None and not error:
+            code = answer.json()["code"]
+            pending.append(asyncio.create_task(follow_import(persona, code, began, result)))
+        n += 1
+
+
+async def follow_import(persona: Persona, code: str, began: float, result: Result) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = began + 180
+    detail: dict[str, Any] = {}
+    while loop.time() < deadline:
+        await asyncio.sleep(0.5)
+        try:
+            answer = await persona.client.get(f"/api/v1/runs/imports/{code}")
+        except Exception:  # noqa: S112 (a poll may fail under load; the deadline decides)
+            continue
+        if answer.status_code != 200:
+            continue
+        detail = answer.json()
+        if detail["status"] in ("done", "failed"):
+            break
+    seconds = loop.time() - began
+    ok = detail.get("status") == "done" and detail.get("imported") == 1 and not detail["failed"]
+    result.imports.append(
+        {"code": code, "ok": ok, "seconds": round(seconds, 2), "status": detail.get("status")}
+    )
+
+
+async def _drive(
+    server: Server,
+    seeded: dict[str, Any],
+    rate: float,
+    seconds: float,
+    result: Result,
+    *,
+    upload_every: float,
+    upload_mb: float,
+    rss_every: float,
+    progress: bool,
+) -> None:
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    runners = [Persona(server.url, r["email"]) for r in seeded["runners"]]
+    physios = [(Persona(server.url, p["email"]), p["runners"]) for p in seeded["physios"]]
+    uploaders = [Persona(server.url, u["email"]) for u in seeded["uploaders"]]
+    gate = asyncio.Semaphore(4)
+
+    async def log_in(persona: Persona, secret: str = "") -> None:
+        async with gate:
+            await persona.log_in(secret)
+
+    await asyncio.gather(
+        *(log_in(p) for p in runners + uploaders),
+        *(log_in(p, s["secret"]) for (p, _), s in zip(physios, seeded["physios"], strict=True)),
+    )
+    result.login_s = loop.time() - began
+    cast = Cast(runners, physios, uploaders)
+    rng = random.Random(34)  # noqa: S311 (the mix of requests, not security)
+    kinds = list(MIX)
+    weights = [MIX[k] for k in kinds]
+    referer = server.url + "/"
+    t0 = loop.time()
+    stop_at = t0 + seconds
+    tasks: list[asyncio.Task[None]] = []
+    pending_imports: list[asyncio.Task[None]] = []
+
+    async def fire(kind: str, due: float) -> None:
+        try:
+            status, error = await one_request(cast, rng, kind, referer)
+        except Exception as exc:  # a timeout or a refused connection is an error, not a crash
+            status, error = 0, type(exc).__name__
+        result.samples.append(Sample(kind, due - t0, (loop.time() - due) * 1000, status, error))
+
+    async def sample_rss() -> None:
+        n = 0
+        while True:
+            at = t0 + n * rss_every
+            if at > stop_at:
+                return
+            await asyncio.sleep(max(0.0, at - loop.time()))
+            mb = server_rss_mb(server.process.pid)
+            result.rss_mb.append((round((loop.time() - t0) / 60, 2), round(mb, 1)))
+            if progress:
+                done = result.samples
+                recent = [s for s in done if s.due >= (loop.time() - t0) - rss_every]
+                lat = latency_summary(recent)
+                print(
+                    f"  {(loop.time() - t0) / 60:5.1f} min  RSS {mb:7.1f} MB  requests "
+                    f"{len(done):6d}  errors {len(result.errors()):4d}  last interval p95 "
+                    f"{lat['p95']:.0f} ms p99 {lat['p99']:.0f} ms  imports {len(result.imports)}",
+                    flush=True,
+                )
+            n += 1
+
+    rss_task = asyncio.create_task(sample_rss())
+    upload_tasks = [
+        asyncio.create_task(
+            uploader_loop(p, i, upload_every, upload_mb, stop_at, t0, result, pending_imports)
+        )
+        for i, p in enumerate(uploaders)
+    ]
+    n = 0
+    interval = 1.0 / rate
+    while True:
+        due = t0 + n * interval
+        if due >= stop_at:
+            break
+        now = loop.time()
+        if due > now:
+            await asyncio.sleep(due - now)
+        elif now - due > 0.05:
+            result.late_starts += 1
+        kind = rng.choices(kinds, weights)[0]
+        tasks.append(asyncio.create_task(fire(kind, due)))
+        n += 1
+        if len(tasks) > 5000:
+            tasks = [t for t in tasks if not t.done()]
+    await asyncio.gather(*tasks)
+    await asyncio.gather(*upload_tasks)
+    await asyncio.gather(*pending_imports)
+    await rss_task
+    result.rss_mb.append(
+        (round((loop.time() - t0) / 60, 2), round(server_rss_mb(server.process.pid), 1))
+    )
+    for persona in runners + uploaders + [p for p, _ in physios]:
+        await persona.close()
+
+
+def run_load(
+    *,
+    rate: float,
+    seconds: float,
+    postgres: str = "",
+    runners: int = 0,
+    uploaders: int = 0,
+    upload_every: float = 10.0,
+    upload_mb: float = 10.0,
+    workers: int = 0,
+    threads: int = 0,
+    rss_every: float = 60.0,
+    progress: bool = False,
+) -> Result:
+    """Start a server, seed it, drive it at ``rate`` requests a second for ``seconds``."""
+    # Enough runners that none comes near the API's per-user throttle (600 a minute).
+    runners = runners or max(8, math.ceil(rate / 8))
+    physios = max(2, runners // 6)
+    result = Result(rate=rate, seconds=seconds, database="postgresql" if postgres else "sqlite")
+    with serving(
+        postgres=postgres, workers=workers, threads=threads, with_worker=uploaders > 0
+    ) as server:
+        began = time.monotonic()
+        seeded = seed_server(server, runners, physios, uploaders)
+        result.seed_s = time.monotonic() - began
+        asyncio.run(
+            _drive(
+                server, seeded, rate, seconds, result, upload_every=upload_every,
+                upload_mb=upload_mb, rss_every=rss_every, progress=progress,
+            )
+        )  # fmt: skip
+        if result.errors():
+            result.server_log_tail = server.log.read_text(errors="replace")[-4000:]
+    return result
+
+
+def describe(summary: dict[str, Any]) -> str:
+    lat = summary["latency_ms"]
+    lines = [
+        f"{summary['database']}: {summary['requests']} requests in {summary['seconds']:.0f} s at "
+        f"{summary['rate_per_s']:.0f}/s (achieved {summary['throughput_per_s']}/s), "
+        f"{summary['errors']} errors {summary['error_kinds'] or ''}",
+        f"  latency from due time: p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms,"
+        f" max {lat['max']} ms; late starts by the client: {summary['late_starts']}",
+    ]
+    for kind, part in summary["by_kind"].items():
+        lines.append(
+            f"  {kind:<12} {part['count']:6d}  p50 {part['p50']:6.1f}  p95 {part['p95']:6.1f}  "
+            f"p99 {part['p99']:6.1f} ms"
+        )
+    lines.append(
+        "  server RSS (minute, MB): "
+        + ", ".join(f"{m:g}: {mb:.0f}" for m, mb in summary["rss_mb"])
+        + (f"; growth from minute 2: {summary['rss_growth_pct']} %"
+           if summary["rss_growth_pct"] is not None else "")
+    )  # fmt: skip
+    if summary["imports"]:
+        lines.append(
+            f"  imports: {summary['imports']}, failures {summary['import_failures']}, slowest "
+            f"{summary['import_max_s']} s; upload requests {summary['upload_latency_ms']}"
+        )
+    lines.append(f"  seeding {summary['seed_s']} s, log-ins {summary['login_s']} s")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    seeding = sub.add_parser("seed", help="(internal) seed the database in the environment")
+    seeding.add_argument("--runners", type=int, required=True)
+    seeding.add_argument("--physios", type=int, required=True)
+    seeding.add_argument("--uploaders", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=100, help="requests a second (default 100)")
+    parser.add_argument("--minutes", type=float, default=10, help="duration (default 10)")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: use a fresh DB")
+    parser.add_argument("--runners", type=int, default=0, help="runners (default: rate / 8)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (serve's own)")
+    parser.add_argument("--threads", type=int, default=0, help="threads a worker (serve's own)")
+    parser.add_argument("--uploaders", type=int, default=0, help="runners uploading GPX files")
+    parser.add_argument("--upload-every", type=float, default=10, help="seconds between uploads")
+    parser.add_argument("--upload-mb", type=float, default=10, help="size of each GPX")
+    parser.add_argument("--json", type=Path, help="write the result here")
+    args = parser.parse_args()
+    if args.command == "seed":
+        print(json.dumps(seed(args.runners, args.physios, args.uploaders)))
+        return 0
+    seconds = args.minutes * 60
+    result = run_load(
+        rate=args.rate, seconds=seconds, postgres=args.postgres, runners=args.runners,
+        uploaders=args.uploaders, upload_every=args.upload_every, upload_mb=args.upload_mb,
+        workers=args.workers, threads=args.threads, progress=True,
+        rss_every=60.0 if seconds >= 180 else 10.0,
+    )  # fmt: skip
+    summary = result.summary()
+    print(describe(summary))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    return 1 if result.errors() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,468 @@
+"""``make soak``: the security and reliability plan in full; its figures go to docs/reliability.md.
+
+It runs, with ``KNEECLINIC_SOAK=1`` (full counts and durations) and ``KNEECLINIC_RELIABILITY_LOG``
+pointing at a fresh JSON-lines file, every test file of the plan: everything under
+tests/security, tests/resilience and tests/fuzz, and any other test file that records a plan
+figure through ``tests.reliability.record``. The load tests (T33-T35) run last, on their own,
+so nothing else competes with them for the machine. Then it writes docs/reliability.md: the
+machine, the date, and for each test T01-T40 every figure measured with its pass figure and
+result, or the reason it was not measured.
+
+Options::
+
+    --only T33,T35      run only the files that record these tests (the load tests honour it
+                        within their file too)
+    --minutes N         length of each full load test (default 10)
+    --postgres URL      PostgreSQL server for T35 (default: $PG_URL, else the local server)
+    --from-log FILE     write the report from an earlier run's log, running nothing
+    --log FILE          keep the log here (default: a temporary file, printed at the end)
+    --out FILE          the report (default docs/reliability.md)
+    --list              list the plan's test files and the test ids each mentions, run nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+PLAN_FOLDERS = ("security", "resilience", "fuzz")
+LOAD_TESTS = {"T33", "T34", "T35"}
+LOAD_FILE = TESTS / "resilience" / "test_load.py"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+# The plan (security.md section 8): id, what the test does, its pass figure in short.
+PLAN: list[tuple[str, str, str]] = [
+    ("T01", "Authorisation matrix", "0 leaks, 0 unexpected statuses; < 90 s"),
+    ("T02", "Authorisation mutation check", "100 % of mutants killed"),
+    ("T03", "IDOR in payloads and mass assignment", "0 foreign references, 0 extra fields"),
+    ("T04", "Consent and revocation", "0 accesses after revoke"),
+    ("T05", "API fuzz and contract (schemathesis)", "0 failures, >= 100 examples an operation"),
+    ("T06", "Brute force and lockout", "<= 5 checks per (user, IP) per 15 min; 0 bypasses"),
+    ("T07", "Password rules", "all assertions"),
+    ("T08", "Password storage", "100 % argon2id; verify <= 500 ms"),
+    ("T09", "Sessions and tokens", "0 accepted stale sessions or tokens"),
+    ("T10", "MFA for clinicians", "0 bypasses"),
+    ("T11", "No user enumeration", "identical responses; median difference < 10 %"),
+    ("T12", "XSS corpus", "0 executions, 0 CSP violations, 0 unescaped payloads"),
+    ("T13", "Headers and configuration crawler", "100 % compliant; check --deploy exits 0"),
+    ("T14", "CSRF and safe methods", "0 GET state changes, 0 cross-site writes, 0 redirects"),
+    ("T15", "Export injection", "0 formula cells"),
+    ("T16", "Logs: injection and PHI", "0 forged lines, 0 canaries in logs"),
+    ("T17", "Hostile upload corpus", ">= 120 files; 0 500s, crashes, partial imports"),
+    ("T18", "Parser fuzzing", "0 uncaught exceptions, 0 inputs > 5 s, 0 RSS > 1 GB"),
+    ("T19", "Importer properties", "exact duration and samples; distance within 0.1 %"),
+    ("T20", "File serving and traversal", "0 traversal, 0 inline rendering, 0 scripts"),
+    ("T21", "Upload quotas and DoS", "reject < 2 s; RSS < 1.5 GB; others' p99 < 1 s"),
+    ("T22", "Audit completeness", "100 % of expected events, 0 duplicates, 0 PHI"),
+    ("T23", "Audit tamper evidence", "100/100 detected; verify 1 M rows < 60 s"),
+    ("T24", "Patient access report", "exact match"),
+    ("T25", "Export completeness", "100 % own canaries, 0 foreign; 1,000 runs < 5 min"),
+    ("T26", "Erasure", "0 unexpected canary hits"),
+    ("T27", "Minimum necessary data", "0 extra fields"),
+    ("T28", "Import crash and resume", "50/50 runs: 0 lost, duplicated or partial"),
+    ("T29", "Idempotency and dedup", "1,000 trials: 0 duplicates"),
+    ("T30", "Acknowledged-write durability", "0 lost acknowledgements, 0 duplicates"),
+    ("T31", "Power-loss simulation (LazyFS)", "synchronous=FULL: 0 lost acknowledgements"),
+    ("T32", "SQLite lock regression", "0 'database is locked', 0 5xx"),
+    ("T33", "Sustained load, SQLite, 100 req/s for 10 min", "p95 < 150 ms, p99 < 300 ms, 0 errors"),
+    ("T34", "Uploads while serving, 50 req/s", "p99 < 500 ms; 0 import failures; < 30 s each"),
+    ("T35", "PostgreSQL parity, 200 req/s", "same pass figures as T33"),
+    ("T36", "Backup and restore drill", "10/10 drills; 1 GB restore < 5 min"),
+    ("T37", "Migration safety", "0 data difference; migration < 60 s"),
+    ("T38", "Supply chain and static checks", "0 known vulnerabilities, 0 high findings"),
+    ("T39", "Error handling", "0 leaks of internals, 0 partial writes"),
+    ("T40", "Resource failures", "0 500s with tracebacks, 0 corruption, full recovery"),
+]
+PLAN_IDS = [test_id for test_id, _, _ in PLAN]
+ID_LITERAL = re.compile(r"""["'](T[0-4]\d)["']""")
+ID_WORD = re.compile(r"\b(T[0-4]\d)\b")
+
+OPERATOR_VIEW = """\
+## Load and reliability: how to run it
+
+`make soak` runs the whole plan in its full form and rewrites this page. It takes a long time
+(hours with the fuzzing and the crash loops), loads the machine fully and needs the local
+PostgreSQL server for T35; run it on a quiet machine, not beside other work. `make test` runs the
+short form of the same tests (a few seconds each) on every change.
+
+    make soak                                        # everything
+    make soak SOAK_ARGS="--only T33,T35"             # only some tests of the plan
+    make soak SOAK_ARGS="--minutes 2"                # shorter load tests
+    make soak SOAK_ARGS="--postgres postgresql://postgres@db-host:5432/postgres"
+    .venv/bin/python scripts/soak.py --from-log LOG  # this page again from a kept log
+
+What each part does:
+
+- **tests/security**: the attacks of the plan on the running code: the authorisation matrix and
+  its mutation check, sessions, passwords and second factors, cross-site scripting, headers,
+  CSRF, file serving, user enumeration, logging and the audit trail.
+- **tests/resilience**: the server under stress: imports killed half-way and resumed,
+  acknowledged writes surviving a killed server, SQLite's locking, backups and restores,
+  migrations, a full disk, and the load tests.
+- **tests/fuzz**: the parsers (FIT, GPX, TCX, ZIP, gzip) fed generated and mutated files.
+- Other test files that record a figure of the plan (for example the authorisation matrix,
+  the API's schema, the audit and privacy tests) run too.
+- **The load tests** (T33-T35, `tests/resilience/test_load.py`, driven by
+  `scripts/loadtest.py`) start a real server (`kneeclinic serve`: gunicorn and, for uploads, the
+  worker) with its own data: runners with a year of runs and pain entries, physios linked to
+  them who sign in with an authenticator code. A fixed number of requests a second is sent,
+  whether or not the server keeps up, and each request's time counts from when it was due, so
+  a queue shows. The mix: 60 % runner pages and API reads, 20 % physio patient pages (each one
+  writes an audit event), 15 % pain entries, 5 % clinical notes saved. The server's memory is
+  sampled once a minute. `scripts/loadtest.py --rate 100 --minutes 10` runs the same load by
+  hand and prints latency percentiles, errors, throughput and memory.
+
+Every figure below comes from a test's own measurement, with the pass figure that test
+asserts. A test that did not run, or ran without measuring, says why.
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the plan's test files
+
+
+def _ids_in(path: Path) -> set[str]:
+    """The ids a test file records (string literals) or names in its docstring's first line."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    first = (
+        text.lstrip().removeprefix('"""').split("\n", 1)[0] if text.lstrip()[:3] == '"""' else ""
+    )
+    return set(ID_LITERAL.findall(text)) | set(ID_WORD.findall(first))
+
+
+def plan_files() -> dict[Path, set[str]]:
+    """Each test file of the plan, with the test ids it mentions."""
+    found: dict[Path, set[str]] = {}
+    for path in sorted(TESTS.rglob("test_*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        in_folder = path.relative_to(TESTS).parts[0] in PLAN_FOLDERS
+        records = "tests.reliability import" in text and "record" in text
+        if in_folder or records:
+            found[path] = _ids_in(path)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The machine
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
+    except OSError:
+        return ""
+    return result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+
+
+def postgres_version(url: str) -> str:
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return f"PostgreSQL {row[0]}" if row else "unknown"
+    except Exception as exc:  # any failure means "not reachable"; say why
+        return f"not reachable ({type(exc).__name__})"
+
+
+def machine(postgres: str) -> dict[str, str]:
+    cpu, memory, system = "unknown CPU", "unknown", platform.platform()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    os_release = Path("/etc/os-release")
+    if os_release.exists():
+        for line in os_release.read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                system = f"{line.split('=', 1)[1].strip('"')}, kernel {platform.release()}"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count() or "unknown"),
+        "memory": memory,
+        "os": system,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres_version(postgres),
+    }
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+def _outcomes(junit: Path) -> list[dict[str, str]]:
+    """Each test case of a JUnit file: file, name, outcome and the message of a skip or failure."""
+    if not junit.exists():
+        return []
+    cases = []
+    for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (our own pytest's file)
+        module = case.get("classname", "")
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in {"failure", "error", "skipped"}:
+                outcome = "skipped" if child.tag == "skipped" else "failed"
+                message = next(iter((child.get("message") or "").strip().splitlines()), "")
+                break
+        cases.append(
+            {"module": module, "name": case.get("name", ""), "outcome": outcome, "message": message}
+        )
+    return cases
+
+
+def _module_of(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def run_pytest(files: list[Path], env: dict[str, str], label: str) -> list[dict[str, str]]:
+    if not files:
+        return []
+    junit = Path(tempfile.mkstemp(prefix=f"soak-{label}-", suffix=".xml")[1])
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
+               f"--junitxml={junit}", *(str(f.relative_to(ROOT)) for f in files)]  # fmt: skip
+    print(f"\n== {label}: pytest {len(files)} files", flush=True)
+    subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603 (our own pytest)
+    cases = _outcomes(junit)
+    junit.unlink(missing_ok=True)
+    return cases
+
+
+def append(log: Path, line: dict[str, Any]) -> None:
+    with log.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def soak(args: argparse.Namespace, log: Path) -> None:
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    files = plan_files()
+    if only:
+        files = {path: ids for path, ids in files.items() if ids & only}
+    env = {
+        **os.environ,
+        "KNEECLINIC_SOAK": "1",
+        "KNEECLINIC_RELIABILITY_LOG": str(log),
+        "KNEECLINIC_LOAD_MINUTES": str(args.minutes),
+        "KNEECLINIC_LOAD_POSTGRES": args.postgres,
+    }
+    if only:
+        env["KNEECLINIC_SOAK_ONLY"] = ",".join(sorted(only))
+    started = datetime.now(UTC)
+    append(
+        log,
+        {
+            "soak": "start",
+            "at": started.isoformat(timespec="seconds"),
+            "machine": machine(args.postgres),
+            "load_average": load_average(),
+            "only": sorted(only),
+            "minutes": args.minutes,
+            "files": {_module_of(p): sorted(ids) for p, ids in files.items()},
+        },
+    )
+    others = [p for p in files if p != LOAD_FILE]
+    cases = run_pytest(others, env, "the plan's tests")
+    load_average_before_load = load_average()
+    if LOAD_FILE in files:
+        cases += run_pytest([LOAD_FILE], env, "the load tests (T33-T35)")
+    append(
+        log,
+        {
+            "soak": "end",
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_average": load_average(),
+            "load_average_before_load_tests": load_average_before_load,
+            "cases": cases,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _format(value: Any, unit: str) -> str:
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value} {unit}".strip()
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def read_log(log: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    figures, start, end = [], {}, {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if entry.get("soak") == "start":
+            start = entry
+        elif entry.get("soak") == "end":
+            end = entry
+        elif "test" in entry:
+            figures.append(entry)
+    return figures, start, end
+
+
+def reason_not_measured(
+    test_id: str, start: dict[str, Any], cases_by_module: dict[str, list[dict[str, str]]]
+) -> str:
+    if not start:
+        return "no figure for it in this log"
+    only = start.get("only") or []
+    if only and test_id not in only:
+        return f"not run this time (--only {','.join(only)})"
+    modules = [m for m, ids in (start.get("files") or {}).items() if test_id in ids]
+    if not modules:
+        return "no test in the suite measures it yet"
+    cases = [c for m in modules for c in cases_by_module.get(m, [])]
+    name_hint = test_id.lower()
+    named = [c for c in cases if name_hint in c["name"].lower()]
+    cases = named or cases
+    if not cases:
+        return f"its tests ({', '.join(modules)}) did not run"
+    skipped = [c for c in cases if c["outcome"] == "skipped"]
+    failed = [c for c in cases if c["outcome"] == "failed"]
+    if failed:
+        return f"failed before recording a figure: {failed[0]['name']}: {failed[0]['message']}"
+    if skipped and len(skipped) == len(cases):
+        return f"skipped: {skipped[0]['message']}"
+    return f"its tests pass ({len(cases) - len(skipped)} passed) but record no figure"
+
+
+def render(log: Path) -> str:
+    figures, start, end = read_log(log)
+    cases_by_module: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for case in end.get("cases", []):
+        cases_by_module[case["module"]].append(case)
+    by_test: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for figure in figures:
+        by_test[figure["test"]].append(figure)
+    info = start.get("machine") or {}
+    lines = [
+        "# Reliability and security: measured figures",
+        "",
+        "The figures of the security and reliability plan (tests T01-T40), as measured by "
+        "`make soak` (scripts/soak.py). Regenerate this page with `make soak`.",
+        "",
+        OPERATOR_VIEW,
+        "## The run",
+        "",
+        f"- Date: {start.get('at', 'unknown')} to {end.get('at', 'unfinished')} (UTC)",
+        f"- CPU: {info.get('cpu', 'unknown')}, {info.get('cores', '?')} cores; "
+        f"memory {info.get('memory', 'unknown')}",
+        f"- System: {info.get('os', 'unknown')}",
+        f"- Python {info.get('python', '?')}, SQLite {info.get('sqlite', '?')}, "
+        f"PostgreSQL: {info.get('postgresql', '?')}",
+        f"- Load average (1, 5, 15 min) at the start {start.get('load_average', '?')}, before "
+        f"the load tests {end.get('load_average_before_load_tests', '?')}, at the end "
+        f"{end.get('load_average', '?')}. A load average above the core count means other work "
+        "shared the machine and the latencies are pessimistic.",
+    ]
+    if start.get("only"):
+        lines.append(f"- Only: {', '.join(start['only'])}; load tests {start.get('minutes')} min")
+    elif start.get("minutes") is not None:
+        lines.append(f"- Load tests: {start['minutes']} min each")
+    if start.get("note"):
+        lines.append(f"- Note: {start['note']}")
+    counts = {"passed": 0, "failed": 0, "not measured": 0}
+    rows = []
+    for test_id, name, plan_figure in PLAN:
+        measured = by_test.get(test_id, [])
+        if not measured:
+            counts["not measured"] += 1
+            reason = reason_not_measured(test_id, start, cases_by_module)
+            rows.append(f"| {test_id} | {_cell(name)} | — | — | {_cell(plan_figure)} | "
+                        f"not measured: {_cell(reason)} |")  # fmt: skip
+            continue
+        passed = all(f["passed"] for f in measured)
+        counts["passed" if passed else "failed"] += 1
+        for i, figure in enumerate(measured):
+            label = f"{test_id} | {_cell(name)}" if i == 0 else " | "
+            mode = "" if figure.get("mode") == "full" else " (short run)"
+            target = figure["target"] or "—"
+            verdict = ("pass" if figure["passed"] else "**fail**") if figure["target"] else "—"
+            rows.append(
+                f"| {label} | {_cell(figure['figure'])}{mode} | "
+                f"{_cell(_format(figure['measured'], figure.get('unit', '')))} | "
+                f"{_cell(target)} | {verdict} |"
+            )
+    lines += [
+        "",
+        "## Results",
+        "",
+        f"{counts['passed']} tests met every pass figure, {counts['failed']} missed at least "
+        f"one, {counts['not measured']} were not measured (the reason is on their row).",
+        "",
+        "| Test | What | Figure | Measured | Pass figure | Result |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="", help="test ids, e.g. T33,T35")
+    parser.add_argument("--minutes", type=float, default=10, help="each full load test")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("PG_URL", DEFAULT_POSTGRES), help="for T35"
+    )
+    parser.add_argument("--from-log", type=Path, help="render from this log; run nothing")
+    parser.add_argument("--log", type=Path, help="keep the log here")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
+    parser.add_argument("--list", action="store_true", help="list the plan's test files")
+    args = parser.parse_args()
+    if args.list:
+        for path, ids in plan_files().items():
+            print(f"{path.relative_to(ROOT)}: {', '.join(sorted(ids)) or '(no test id)'}")
+        return 0
+    if args.from_log:
+        log = args.from_log
+    else:
+        log = args.log or Path(tempfile.mkstemp(prefix="kneeclinic-soak-", suffix=".jsonl")[1])
+        log.write_text("")
+        began = time.monotonic()
+        soak(args, log)
+        print(f"\nThe soak took {(time.monotonic() - began) / 60:.0f} min; its log: {log}")
+    args.out.write_text(render(log), encoding="utf-8")
+    print(f"Wrote {args.out}")
+    figures, _, _ = read_log(log)
+    return 1 if any(not f["passed"] for f in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
