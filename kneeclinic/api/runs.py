@@ -152,6 +152,24 @@ def create_run(request: AuthenticatedRequest, payload: RunIn) -> Status[Activity
     return Status(201, run)
 
 
+# Before "/{code}": Django tries URL patterns in order, and "imports" would match {code}.
+@router.post(
+    "/imports", response=answers(ImportOut, 202), summary="Upload activity files or an export"
+)
+def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> Status[Import]:
+    if not files:
+        raise HttpError(422, "Send at least one file in the 'files' field.")
+    total = sum(f.size or 0 for f in files)
+    if total > settings.UPLOAD_MAX_BYTES:
+        raise HttpError(413, "The upload is larger than this server accepts.")
+    over = quota.refusal(request.user, total)
+    if over is not None:
+        raise HttpError(413, over)
+    batch = services.create_import(request.user, [(f.name or "upload", f.chunks()) for f in files])
+    services.enqueue(batch)
+    return Status(202, batch)
+
+
 @router.get("/{code}", response=answers(RunDetail), summary="One run, with its streams on request")
 def get_run(request: AuthenticatedRequest, code: UUID, streams: bool = False) -> RunDetail:
     run = _run(request, code)
@@ -185,23 +203,6 @@ def delete_run(request: AuthenticatedRequest, code: UUID) -> Status[None]:
     own_data(request, run.runner)
     services.delete_activity(run)
     return Status(204, None)
-
-
-@router.post(
-    "/imports", response=answers(ImportOut, 202), summary="Upload activity files or an export"
-)
-def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> Status[Import]:
-    if not files:
-        raise HttpError(422, "Send at least one file in the 'files' field.")
-    total = sum(f.size or 0 for f in files)
-    if total > settings.UPLOAD_MAX_BYTES:
-        raise HttpError(413, "The upload is larger than this server accepts.")
-    over = quota.refusal(request.user, total)
-    if over is not None:
-        raise HttpError(413, over)
-    batch = services.create_import(request.user, [(f.name or "upload", f.chunks()) for f in files])
-    services.enqueue(batch)
-    return Status(202, batch)
 
 
 @router.get(
