@@ -5,6 +5,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,12 +35,15 @@ MFA_STEP_SECONDS = 300
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.create_user(
-            form.cleaned_data["email"],
-            form.cleaned_data["password"],
-            name=form.cleaned_data["name"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # One transaction: an account that could not be logged in is not left behind, to block
+        # the address with "already an account" when the person tries again.
+        with transaction.atomic():
+            user = services.create_user(
+                form.cleaned_data["email"],
+                form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Knee Clinic. Tell us a little about you.")
         return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
