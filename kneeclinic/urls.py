@@ -3,6 +3,8 @@ from django.urls import include, path
 from kneeclinic.api import api
 from kneeclinic.core import views as core_views
 
+handler500 = "kneeclinic.core.views.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -24,6 +24,9 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = (
                     value if isinstance(value, str | int | float | bool | None) else str(value)
                 )
+        request_id = getattr(getattr(record, "request", None), "_kneeclinic_request_id", None)
+        if isinstance(request_id, str):
+            payload["request_id"] = request_id
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)

@@ -197,3 +197,24 @@ def revoke_calendar_feed(request: AuthenticatedRequest) -> HttpResponse:
     calendar.revoke(request.user)
     messages.success(request, "The calendar address no longer works.")
     return redirect("core:your-data")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The one 500 response: a plain apology and the request id, never a trace or a setting.
+
+    Rendered without the request's context processors, so it works even when what failed was
+    the database or the session. The error itself is logged by Django with the same id.
+    """
+    from kneeclinic.core.middleware import request_id
+
+    rid = request_id(request)
+    message = "Something went wrong on our side. Nothing you did caused it; please try again."
+    if request.path.startswith("/api/"):
+        body = {
+            "error": {"code": "server_error", "message": message, "details": {"request_id": rid}}
+        }
+        return JsonResponse(body, status=500)
+    from django.template import loader
+
+    html = loader.get_template("500.html").render({"request_id": rid, "message": message})
+    return HttpResponse(html, status=500)
