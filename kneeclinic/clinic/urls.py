@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("runners/<uuid:code>/", views.runner_timeline, name="runner"),
     path("runners/<uuid:code>/report/", views.runner_report, name="report"),
+    path("runners/<uuid:code>/report.pdf", views.runner_report_pdf, name="report-pdf"),
     path("runners/<uuid:code>/notes/new/", views.note_new, name="note-new"),
     path("runners/<uuid:code>/review/", views.review, name="review"),
     path("runners/<uuid:code>/exercises/", views.prescribe, name="prescribe"),

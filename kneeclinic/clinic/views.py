@@ -30,7 +30,7 @@ from kneeclinic.accounts import invitations, mfa
 from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import CareInvitation, CareLink, Role, User
 from kneeclinic.accounts.types import AuthenticatedRequest
-from kneeclinic.clinic import audit, caseload, notes, runner_invitations, timeline
+from kneeclinic.clinic import audit, caseload, notes, pdf, runner_invitations, timeline
 from kneeclinic.clinic.forms import (
     AddExerciseForm,
     CodeForm,
@@ -430,6 +430,15 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
     )
 
 
+def _report_notes(request: AuthenticatedRequest, runner: User) -> tuple[list[Any], list[Any]]:
+    """(all notes the reader may see, those chosen for the report). Without a choice, all."""
+    every = notes.for_reader(request.user, runner)
+    if "choose" not in request.GET:
+        return every, every
+    chosen = set(request.GET.getlist("note"))
+    return every, [view for view in every if str(view.note.code) in chosen]
+
+
 @login_required
 @second_factor_required
 @never_cache
@@ -438,6 +447,8 @@ def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespons
     runner = _runner_for(request, code, "print-report")
     audit.record_access(request, runner, AuditAction.EXECUTE, "report", runner.code, verb="print")
     data = timeline.build(runner, unit=request.user.units)
+    every, chosen = _report_notes(request, runner)
+    chosen_codes = {view.note.code for view in chosen}
     return render(
         request,
         "clinic/report.html",
@@ -446,10 +457,44 @@ def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespons
             "data": data,
             "chart": data.chart_data(),
             "runs": timeline.run_rows(data),
-            "notes": notes.for_reader(request.user, runner),
+            "all_notes": [(view, view.note.code in chosen_codes) for view in every],
+            "notes": chosen,
+            "pdf_query": request.GET.urlencode(),
             "printed_at": timezone.now(),
         },
     )
+
+
+@login_required
+@second_factor_required
+@never_cache
+@require_GET
+def runner_report_pdf(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
+    """The same report as a PDF file to download, attach to a referral or print."""
+    runner = _runner_for(request, code, "download-report")
+    audit.record_access(
+        request, runner, AuditAction.EXECUTE, "report", runner.code, verb="download-pdf"
+    )
+    data = timeline.build(runner, unit=request.user.units)
+    _every, chosen = _report_notes(request, runner)
+    now = timezone.localtime(timezone.now(), request.user.tz)
+    content = pdf.build(
+        pdf.ReportInput(
+            runner_name=runner.display_name,
+            runner_email=runner.email,
+            sore_knee=runner.get_sore_knee_display() if runner.sore_knee else "",
+            printed_at=now,
+            printed_by=request.user.display_name,
+            data=data,
+            runs=timeline.run_rows(data),
+            notes=chosen,
+        )
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"knee-clinic-report-{now:%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

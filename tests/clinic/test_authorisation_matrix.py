@@ -121,6 +121,7 @@ POLICY: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "clinic:runner": Rule("GET", runner_code, row(OK, OK, NOT_FOUND), audited=THIRD_PARTIES),
     "clinic:report": Rule("GET", runner_code, row(OK, OK, NOT_FOUND), audited=THIRD_PARTIES),
+    "clinic:report-pdf": Rule("GET", runner_code, row(OK, OK, NOT_FOUND), audited=THIRD_PARTIES),
     "clinic:note-new": (
         Rule("GET", runner_code, row(NOT_FOUND, OK, NOT_FOUND), audited=UNLINKED),
         Rule(
