@@ -302,8 +302,8 @@ def test_t39_a_failed_write_leaves_no_partial_rows(
     total = len(writes)
     partial: list[str] = []
     failed = 0
-    # Every write position under make soak; an even spread of at most 12 in ordinary runs.
-    limit = scale(12, total)
+    # Every write position under make soak; an even spread of at most 6 in ordinary runs.
+    limit = min(total, scale(6, total))
     positions = sorted({1 + (k * total) // limit for k in range(limit)} | {total})
     for number in positions:
         client = fresh_client()
