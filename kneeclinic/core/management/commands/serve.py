@@ -21,6 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="address:port to listen on")
         parser.add_argument("--workers", type=int, default=2, help="web worker processes")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="threads in each web worker (a request waiting on the disk or a lock leaves the "
+            "CPU to the others)",
+        )
         parser.add_argument("--with-worker", action="store_true", help="also run the task worker")
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
@@ -31,6 +38,7 @@ class Command(BaseCommand):
         web = [
             sys.executable, "-m", "gunicorn", "kneeclinic.wsgi:application",
             "--bind", options["bind"], "--workers", str(options["workers"]),
+            "--threads", str(options["threads"]),
             "--access-logfile", "-", "--graceful-timeout", "5", "--timeout", "120",
         ]  # fmt: skip
         supervisor = Supervisor(self.stdout.write)
