@@ -300,6 +300,8 @@ class Result:
     late_starts: int = 0  # requests the client itself sent > 50 ms after they were due
     login_s: float = 0.0
     seed_s: float = 0.0
+    start_s: float = 0.0
+    client_cpu_pct: float = 0.0  # the load client's own CPU use during the run, % of one core
     server_log_tail: str = ""
 
     def summary(self) -> dict[str, Any]:
@@ -325,6 +327,8 @@ class Result:
             "upload_latency_ms": latency_summary(self.upload_samples),
             "login_s": round(self.login_s, 1),
             "seed_s": round(self.seed_s, 1),
+            "start_s": round(self.start_s, 1),
+            "client_cpu_pct": round(self.client_cpu_pct),
         }
 
     def errors(self) -> list[Sample]:
@@ -370,7 +374,11 @@ class Persona:
             base_url=base,
             timeout=REQUEST_TIMEOUT_S,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
+            # Reuse a connection for at most 1 s: gunicorn closes idle ones after 2 s, and a
+            # request sent on a connection the server is closing would fail (a browser retries).
+            limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=20, keepalive_expiry=1.0
+            ),
         )
 
     @property
@@ -637,6 +645,7 @@ async def _drive(
     ]
     n = 0
     interval = 1.0 / rate
+    cpu_began = time.process_time()
     while True:
         due = t0 + n * interval
         if due >= stop_at:
@@ -652,6 +661,7 @@ async def _drive(
         if len(tasks) > 5000:
             tasks = [t for t in tasks if not t.done()]
     await asyncio.gather(*tasks)
+    result.client_cpu_pct = 100 * (time.process_time() - cpu_began) / (loop.time() - t0)
     await asyncio.gather(*upload_tasks)
     await asyncio.gather(*pending_imports)
     await rss_task
@@ -681,9 +691,11 @@ def run_load(
     runners = runners or max(8, math.ceil(rate / 8))
     physios = max(2, runners // 6)
     result = Result(rate=rate, seconds=seconds, database="postgresql" if postgres else "sqlite")
+    began = time.monotonic()
     with serving(
         postgres=postgres, workers=workers, threads=threads, with_worker=uploaders > 0
     ) as server:
+        result.start_s = time.monotonic() - began
         began = time.monotonic()
         seeded = seed_server(server, runners, physios, uploaders)
         result.seed_s = time.monotonic() - began
@@ -723,7 +735,10 @@ def describe(summary: dict[str, Any]) -> str:
             f"  imports: {summary['imports']}, failures {summary['import_failures']}, slowest "
             f"{summary['import_max_s']} s; upload requests {summary['upload_latency_ms']}"
         )
-    lines.append(f"  seeding {summary['seed_s']} s, log-ins {summary['login_s']} s")
+    lines.append(
+        f"  server start {summary['start_s']} s, seeding {summary['seed_s']} s, "
+        f"log-ins {summary['login_s']} s; the client used {summary['client_cpu_pct']} % of a core"
+    )
     return "\n".join(lines)
 
 

@@ -80,6 +80,9 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
             misses.append(f"RSS grew {growth} % after minute 2")
     if result.rss_mb:
         record(test_id, "server RSS at the end", result.rss_mb[-1][1], "", True, unit="MB")
+    record(
+        test_id, "load client's CPU (same machine)", summary["client_cpu_pct"], "", True, unit="%"
+    )
     if result.late_starts:
         # The client itself fell behind its schedule: the machine is too busy to measure.
         record(test_id, "requests the client sent late (> 50 ms)", result.late_starts, "", True)
