@@ -66,6 +66,11 @@ class PainEntry(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-at"]
+        # A runner's entries over a period (diary, Load, caseload, timeline): without it, a
+        # clinic-sized table is read through two indexes and a bitmap AND (docs/deployment.md).
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["runner", "at"], name="pain_entry_runner_at")
+        ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
                 fields=["runner", "client_token"], name="pain_entry_once_per_token"
