@@ -6,6 +6,8 @@ A read-only token may only read. Errors share one body: {"error": {code, message
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from importlib import import_module
 from typing import Any
 
@@ -54,6 +56,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _for_signed_in_users(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's docs and OpenAPI document are for people with an account (a session or a
+    token); anonymous visitors get a 404, as for any page that is not theirs to see."""
+
+    @wraps(view)
+    def signed_in_only(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and TokenAuth()(request) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return signed_in_only
+
+
 api = NinjaAPI(
     title="Knee Clinic API",
     version="1",
@@ -65,6 +80,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
+    docs_decorator=_for_signed_in_users,
     throttle=[AnonRateThrottle("30/m"), AuthRateThrottle("600/m")],
 )
 

@@ -82,15 +82,15 @@ def test_anonymous_requests_are_refused(client: Client) -> None:
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_the_openapi_document_is_served_and_names_the_bearer_scheme(client: Client) -> None:
-    document = client.get("/api/v1/openapi.json").json()
+def test_the_openapi_document_is_served_and_names_the_bearer_scheme(alice_client: Client) -> None:
+    document = alice_client.get("/api/v1/openapi.json").json()
     assert document["info"]["title"] == "Knee Clinic API"
     assert "TokenAuth" in document["components"]["securitySchemes"]
     assert "/api/v1/me" in document["paths"]
 
 
-def test_the_docs_page_uses_local_assets_only(client: Client) -> None:
-    page = client.get("/api/v1/docs").content.decode()
+def test_the_docs_page_uses_local_assets_only(alice_client: Client) -> None:
+    page = alice_client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page
 

@@ -5,6 +5,7 @@ A short run in the suite (a few examples per operation); `make soak` runs it lon
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -15,13 +16,20 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from ninja.responses import NinjaJSONEncoder
 
 from kneeclinic.accounts.models import User
+from kneeclinic.api import api
 from kneeclinic.core import tokens
 
 EXAMPLES = int(os.environ.get("KNEECLINIC_SCHEMATHESIS_EXAMPLES", "8"))
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+# The OpenAPI document is served to signed-in users only, so it is taken from the API itself
+# (through JSON, exactly as it is served).
+schema = schemathesis.openapi.from_dict(
+    json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), cls=NinjaJSONEncoder))
+)
+schema.app = get_wsgi_application()
 
 
 @pytest.fixture(autouse=True)
