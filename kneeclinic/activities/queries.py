@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.models import User
 from kneeclinic.activities import services
-from kneeclinic.activities.models import Activity, ActivityFile, Import, ImportFile
+from kneeclinic.activities.models import Activity, ActivityFile, Import, ImportFile, Merge
 from kneeclinic.domain import units
 from kneeclinic.domain.activity import Samples
 
@@ -46,6 +46,8 @@ def import_report(batch: Import) -> dict[str, Any]:
     linked = ActivityFile.objects.filter(import_file__batch=batch).select_related("activity")
     for link in linked.order_by("activity__start"):
         by_file.setdefault(link.import_file_id, []).append(link.activity)  # type: ignore[arg-type]
+    for pk, existing in _already_there(batch, files).items():
+        by_file.setdefault(pk, existing)
     return {
         "files": [
             {
@@ -60,6 +62,29 @@ def import_report(batch: Import) -> dict[str, Any]:
         "duplicates": batch.duplicates,
         "failed": batch.failed,
     }
+
+
+def _already_there(batch: Import, files: list[ImportFile]) -> dict[int, list[Activity]]:
+    """For each duplicate file, the runner's run it duplicates (same bytes, or merged into)."""
+    duplicates = [f for f in files if f.status == ImportFile.Status.DUPLICATE]
+    if not duplicates:
+        return {}
+    shas = {f.sha256 for f in duplicates if f.sha256}
+    by_sha: dict[str, list[Activity]] = {}
+    same_bytes = ActivityFile.objects.filter(activity__runner_id=batch.runner_id, sha256__in=shas)
+    for link in same_bytes.select_related("activity").order_by("activity__start"):
+        by_sha.setdefault(link.sha256, []).append(link.activity)
+    merged_into: dict[int, list[Activity]] = {}
+    merges = Merge.objects.filter(kept__runner_id=batch.runner_id).filter(
+        Q(import_file__in=duplicates) | Q(sha256__in=shas)
+    )
+    for merge in merges.select_related("kept").order_by("kept__start"):
+        for f in duplicates:
+            same = merge.import_file_id == f.pk or (f.sha256 != "" and merge.sha256 == f.sha256)
+            found = merged_into.setdefault(f.pk, [])
+            if same and merge.kept not in found:
+                found.append(merge.kept)
+    return {f.pk: by_sha.get(f.sha256) or merged_into.get(f.pk, []) for f in duplicates}
 
 
 def imports_of(user: User) -> QuerySet[Import]:
