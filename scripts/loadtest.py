@@ -310,7 +310,7 @@ class Result:
             "rate_per_s": self.rate,
             "seconds": self.seconds,
             "requests": len(self.samples),
-            "throughput_per_s": round(len(self.samples) / self.seconds, 1) if self.seconds else 0,
+            "throughput_per_s": self.throughput(),
             "errors": len(self.errors()),
             "error_kinds": sorted({e.error for e in self.errors()}),
             "latency_ms": latency_summary(self.samples),
@@ -330,6 +330,12 @@ class Result:
             "start_s": round(self.start_s, 1),
             "client_cpu_pct": round(self.client_cpu_pct),
         }
+
+    def throughput(self) -> float:
+        """Requests answered without error a second, up to the last answer."""
+        ok = [s for s in self.samples if not s.error]
+        end = max((s.due + s.latency_ms / 1000 for s in ok), default=0.0)
+        return round(len(ok) / max(end, self.seconds), 1) if ok else 0.0
 
     def errors(self) -> list[Sample]:
         return [s for s in self.samples if s.error]
@@ -706,7 +712,10 @@ def run_load(
             )
         )  # fmt: skip
         if result.errors():
-            result.server_log_tail = server.log.read_text(errors="replace")[-4000:]
+            # The server's own messages (tracebacks, warnings), without the access log.
+            lines = server.log.read_text(errors="replace").splitlines()
+            kept = [line for line in lines if not line.startswith("127.0.0.1 - ")]
+            result.server_log_tail = "\n".join(kept)[-4000:]
     return result
 
 
