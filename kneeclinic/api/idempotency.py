@@ -7,9 +7,9 @@ header ``Idempotent-Replayed: true``) and changes nothing. So a client that time
 the connection before the answer came, can simply send the request again.
 
 * Only successful answers are kept: a request that failed changed nothing and may be retried.
-* The same key with a different request (method, path or body) is refused with 422. Bodies
-  larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (file uploads) are compared by size only, so they
-  are not read into memory twice.
+* The same key with a different request (method, path or content) is refused with 422. Uploads
+  are compared by their fields and files, not by the raw multipart body; other bodies larger
+  than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are compared by size only.
 * The check, the change and the kept answer are one transaction. On SQLite it begins with
   ``BEGIN IMMEDIATE``, so repeats sent at the same moment wait for each other; on PostgreSQL
   the unique key makes the later one roll its change back and answer with the first one's.
@@ -113,7 +113,19 @@ def _owner(request: HttpRequest) -> User | None:
 
 
 def _fingerprint(request: HttpRequest) -> str:
+    """What makes two requests the same: method, path and content (an upload's files, not the
+    multipart boundary, which a client picks afresh for every attempt)."""
     digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+    if request.content_type == "multipart/form-data":
+        # Read the upload here, before the write lock is taken, rather than within it.
+        for name, values in sorted(request.POST.lists()):
+            digest.update(json.dumps([name, values]).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(json.dumps([name, upload.name, upload.size]).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+        return digest.hexdigest()
     size = int(request.META.get("CONTENT_LENGTH") or 0)
     if size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         digest.update(request.body)
