@@ -209,6 +209,43 @@ def wait_for(check: Any, timeout: float, what: str, every: float = 0.1) -> Any:
         time.sleep(every)
 
 
+def start_web(install: Install) -> tuple[subprocess.Popen[bytes], str]:
+    """The web server as `kneeclinic serve` runs it (gunicorn, 2 workers), in its own group."""
+    port = free_port()
+    server = install.start(
+        ["-m", "gunicorn", "kneeclinic.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--graceful-timeout", "5", "--timeout", "120"],
+        "server.log",
+    )  # fmt: skip
+    return server, f"http://127.0.0.1:{port}"
+
+
+def restart_web(install: Install, url: str) -> subprocess.Popen[bytes]:
+    """The web server again on the same address (gunicorn binds with SO_REUSEADDR)."""
+    port = url.rsplit(":", 1)[1]
+    return install.start(
+        ["-m", "gunicorn", "kneeclinic.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--graceful-timeout", "5", "--timeout", "120"],
+        "server.log",
+    )  # fmt: skip
+
+
+def wait_until_serving(install: Install, server: subprocess.Popen[bytes], url: str) -> None:
+    import httpx
+
+    def serving() -> bool:
+        try:
+            return httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            assert server.poll() is None, install.log("server.log")
+            return False
+
+    wait_for(serving, 180, "the server to answer")
+
+
+HARNESS_WORKER = ["-m", "tests.resilience.durability_helpers", "worker"]
+
+
 # --- activity files -------------------------------------------------------------------------
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
@@ -290,6 +327,14 @@ CORRUPT: dict[str, Callable[[], bytes]] = {
 }
 
 
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 @dataclass(frozen=True)
 class Expected:
     """What importing a ZIP must leave: activities by content hash and their streams."""
@@ -327,11 +372,7 @@ def activity_zip(files: int, seed: int) -> tuple[bytes, Expected]:
         members[name] = make()
     order = list(members)
     rng.shuffle(order)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in order:
-            archive.writestr(name, members[name])
-    data = buffer.getvalue()
+    data = zip_of({name: members[name] for name in order})
     return data, expected_of(data)
 
 
