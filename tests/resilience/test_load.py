@@ -75,8 +75,13 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
         record(test_id, "RSS growth from minute 2", growth, f"< {RSS_GROWTH_PCT:g}", ok, unit="%")
         if not ok:
             misses.append(f"RSS grew {growth} % after minute 2")
+    by_kind = ", ".join(
+        f"{kind} {part['p95']:g}/{part['p99']:g}" for kind, part in summary["by_kind"].items()
+    )
+    record(test_id, "p95/p99 by kind of request", by_kind, "", True, unit="ms")
     if result.rss_mb:
-        record(test_id, "server RSS at the end", result.rss_mb[-1][1], "", True, unit="MB")
+        by_minute = ", ".join(f"{minute:g}: {mb:.0f}" for minute, mb in result.rss_mb)
+        record(test_id, "server RSS (minute: MB)", by_minute, "", True)
     record(
         test_id, "load client's CPU (same machine)", summary["client_cpu_pct"], "", True, unit="%"
     )
