@@ -1,4 +1,5 @@
-"""Demo: Bob's assessment of Maya after her flare-up, shared with her."""
+"""Demo: Bob's assessment of Maya after her flare-up, shared with her, and his latest change to
+her exercise programme (waiting on her Today page)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import timedelta
 
 from kneeclinic.clinic import notes
 from kneeclinic.core.demo import DemoPeople
+from kneeclinic.exercises import prescribing
+from kneeclinic.exercises.models import ProgrammeItem
 
 
 def load(people: DemoPeople) -> None:
@@ -34,4 +37,29 @@ def load(people: DemoPeople) -> None:
             "free_text": "",
             "shared_with_runner": True,
         },
+    )
+    _progress_side_plank(people)
+
+
+def _progress_side_plank(people: DemoPeople) -> None:
+    """Bob makes the side plank harder now that Maya's hips are stronger."""
+    item = ProgrammeItem.objects.filter(
+        programme__runner=people.runner, programme__active=True, slug="side-plank"
+    ).first()
+    if item is None:
+        return
+    prescribing.change(
+        people.runner,
+        people.physio,
+        item.code,
+        prescribing.DoseIn(
+            sets=3,
+            reps=None,
+            hold_s=30,
+            each_side=True,
+            load=item.load,
+            from_week=item.from_week,
+            until_week=item.until_week,
+        ),
+        "Your hips are much stronger: hold each side plank for 30 seconds now.",
     )

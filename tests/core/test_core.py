@@ -21,6 +21,7 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.core import demo, health
 from kneeclinic.core.backup import BackupError, backup, restore
 from kneeclinic.core.models import WorkerHeartbeat
+from kneeclinic.exercises import prescribing
 
 
 @pytest.mark.django_db
@@ -139,6 +140,10 @@ def test_the_demo_loads_maya_and_bob_once_with_a_planted_spike() -> None:
     assert spike.distance_m > 1.3 * longest_before  # a moderate-or-larger spike
     weeks = (last.start - first.start).days / 7
     assert 3.5 <= runs.count() / weeks <= 5.5
+    # Bob's latest change to her programme waits on her Today page.
+    (change,) = prescribing.unseen(maya)
+    assert change.physio == people.physio
+    assert change.summary.startswith("Changed Side plank")
 
 
 @pytest.mark.django_db
