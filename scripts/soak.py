@@ -18,6 +18,7 @@ Options::
     --log FILE          keep the log here (default: a temporary file, printed at the end)
     --out FILE          the report (default docs/reliability.md)
     --list              list the plan's test files and the test ids each mentions, run nothing
+    --note TEXT         a remark printed with the run (for example, what else the machine ran)
 """
 
 from __future__ import annotations
@@ -108,15 +109,15 @@ short form of the same tests (a few seconds each) on every change.
 
 What each part does:
 
-- **tests/security**: the attacks of the plan on the running code: the authorisation matrix and
-  its mutation check, sessions, passwords and second factors, cross-site scripting, headers,
-  CSRF, file serving, user enumeration, logging and the audit trail.
-- **tests/resilience**: the server under stress: imports killed half-way and resumed,
-  acknowledged writes surviving a killed server, SQLite's locking, backups and restores,
-  migrations, a full disk, and the load tests.
-- **tests/fuzz**: the parsers (FIT, GPX, TCX, ZIP, gzip) fed generated and mutated files.
-- Other test files that record a figure of the plan (for example the authorisation matrix,
-  the API's schema, the audit and privacy tests) run too.
+- **tests/security**: attacks on the running code, one file per area of the plan's first half
+  (T01-T24): signing in, sessions, passwords and second factors, permissions, error pages and the
+  other checks, each at its full count of trials.
+- **tests/resilience**: the server under stress: imports killed half-way and resumed, repeated
+  uploads, SQLite's locking, upload limits, and the load tests below.
+- **tests/fuzz**: each parser (FIT, GPX, TCX, ZIP, gzip) fed generated and mutated files for
+  its full time (T18).
+- Any other test file that records a figure of the plan (through `tests/reliability.py`) runs
+  too, for example the authorisation matrix and the audit tests.
 - **The load tests** (T33-T35, `tests/resilience/test_load.py`, driven by
   `scripts/loadtest.py`) start a real server (`kneeclinic serve`: gunicorn and, for uploads, the
   worker) with its own data: runners with a year of runs and pain entries, physios linked to
@@ -285,7 +286,9 @@ def soak(args: argparse.Namespace, log: Path) -> None:
             "load_average": load_average(),
             "only": sorted(only),
             "minutes": args.minutes,
+            "note": args.note,
             "files": {_module_of(p): sorted(ids) for p, ids in files.items()},
+            "make_targets": make_targets(),
         },
     )
     others = [p for p in files if p != LOAD_FILE]
@@ -336,6 +339,20 @@ def read_log(log: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str,
     return figures, start, end
 
 
+def make_targets() -> dict[str, str]:
+    """Test id -> the other `make` target whose help names it (e.g. `make audit` for T38)."""
+    found: dict[str, str] = {}
+    makefile = ROOT / "Makefile"
+    if not makefile.exists():
+        return found
+    for line in makefile.read_text().splitlines():
+        target = re.match(r"^([a-z][a-z-]*):.*## (.*)$", line)
+        if target and target.group(1) != "soak":
+            for test_id in ID_WORD.findall(target.group(2)):
+                found.setdefault(test_id, target.group(1))
+    return found
+
+
 def reason_not_measured(
     test_id: str, start: dict[str, Any], cases_by_module: dict[str, list[dict[str, str]]]
 ) -> str:
@@ -346,6 +363,9 @@ def reason_not_measured(
         return f"not run this time (--only {','.join(only)})"
     modules = [m for m, ids in (start.get("files") or {}).items() if test_id in ids]
     if not modules:
+        target = (start.get("make_targets") or {}).get(test_id)
+        if target:
+            return f"checked by `make {target}`, which this soak does not run"
         return "no test in the suite measures it yet"
     cases = [c for m in modules for c in cases_by_module.get(m, [])]
     name_hint = test_id.lower()
@@ -445,6 +465,7 @@ def main() -> int:
     parser.add_argument("--log", type=Path, help="keep the log here")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
     parser.add_argument("--list", action="store_true", help="list the plan's test files")
+    parser.add_argument("--note", default="", help="a remark for the report (e.g. a busy machine)")
     args = parser.parse_args()
     if args.list:
         for path, ids in plan_files().items():
