@@ -28,7 +28,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,8 +181,11 @@ def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def new_install(template: Path, **extra_env: str) -> Install:
-    data_dir = Path(tempfile.mkdtemp(prefix="kneeclinic-durability-"))
+def new_install(template: Path, data_dir: Path | None = None, **extra_env: str) -> Install:
+    """A data folder (a new temporary one unless given) holding a copy of ``template``."""
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="kneeclinic-durability-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, data_dir / "kneeclinic.sqlite3")
     install = Install(data_dir, _environment(data_dir, **extra_env))
     # WAL and FULL as the app sets them; the test database copy starts in rollback mode.
@@ -231,8 +237,6 @@ def restart_web(install: Install, url: str) -> subprocess.Popen[bytes]:
 
 
 def wait_until_serving(install: Install, server: subprocess.Popen[bytes], url: str) -> None:
-    import httpx
-
     def serving() -> bool:
         try:
             return httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200
@@ -244,6 +248,61 @@ def wait_until_serving(install: Install, server: subprocess.Popen[bytes], url: s
 
 
 HARNESS_WORKER = ["-m", "tests.resilience.durability_helpers", "worker"]
+
+
+# --- pain-entry clients (T30, T31) --------------------------------------------------------------
+
+PAIN_CLIENTS = 8
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Ledger:
+    """What the clients saw: acknowledged writes with their entry's code, and the others."""
+
+    acked: dict[str, str] = field(default_factory=dict)
+    unacked: set[str] = field(default_factory=set)
+    attempts: int = 0
+    replayed: int = 0  # acknowledgements that were the first answer, sent again
+    failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def pain_client(
+    number: int, url: str, token: str, stop: threading.Event, give_up: list[float], ledger: Ledger
+) -> None:
+    """One client: pain entries with their own Idempotency-Key, each retried until acknowledged."""
+    headers = {"Authorization": f"Bearer {token}"}
+    seq = 0
+    with httpx.Client(base_url=url, headers=headers, timeout=3.0) as http:
+        while not stop.is_set():
+            seq += 1
+            write = f"c{number}-{seq}"
+            at = T0 - timedelta(seconds=121 * (seq * PAIN_CLIENTS + number))  # never a double tap
+            body = {"pain_nrs": seq % 11, "when": "at_rest", "at": at.isoformat(), "note": write}
+            key = str(uuid.uuid4())
+            while True:
+                with ledger.lock:
+                    ledger.attempts += 1
+                try:
+                    answer = http.post(
+                        "/api/v1/diary/pain", json=body, headers={"Idempotency-Key": key}
+                    )
+                except httpx.HTTPError:
+                    answer = None
+                if answer is not None and answer.status_code in {200, 201}:
+                    with ledger.lock:
+                        ledger.acked[write] = answer.json()["code"]
+                        ledger.replayed += answer.headers.get("Idempotent-Replayed") == "true"
+                    break
+                if answer is not None and answer.status_code not in {429, 500, 502, 503}:
+                    with ledger.lock:
+                        ledger.failures.append(f"{write}: {answer.status_code} {answer.text[:200]}")
+                if give_up and time.monotonic() > give_up[0]:
+                    with ledger.lock:
+                        ledger.unacked.add(write)
+                    return
+                time.sleep(0.5 if answer is not None and answer.status_code == 429 else 0.05)
 
 
 # --- activity files -------------------------------------------------------------------------
