@@ -212,6 +212,7 @@ def seed(runners: int, physios: int, uploaders: int) -> dict[str, Any]:
 
     from kneeclinic.accounts.models import CareLink, Clinic, Role, TotpDevice, User
     from kneeclinic.activities.models import Activity
+    from kneeclinic.clinic import notes
     from kneeclinic.symptoms.models import PainEntry
 
     rng = random.Random(33)  # noqa: S311 (load-test data, not security)
@@ -229,7 +230,9 @@ def seed(runners: int, physios: int, uploaders: int) -> dict[str, Any]:
             secret = pyotp.random_base32()
             TotpDevice.objects.create(user=physio, secret=secret, confirmed_at=now)
             staff.append(physio)
-            out["physios"].append({"email": physio.email, "secret": secret, "runners": []})
+            out["physios"].append(
+                {"email": physio.email, "secret": secret, "runners": [], "notes": {}}
+            )
         for i in range(runners + uploaders):
             uploader = i >= runners
             email = f"{'uploader' if uploader else 'runner'}{i}@load.example"
@@ -258,8 +261,17 @@ def seed(runners: int, physios: int, uploaders: int) -> dict[str, Any]:
             CareLink.objects.create(
                 runner=runner, physio=physio, status=CareLink.Status.ACTIVE, agreed_at=now
             )
+            written = [
+                notes.create(runner, physio, {"seen_on": (now - timedelta(days=days)).date(),
+                                              "history": "Anterior knee pain on long runs.",
+                                              "plan": "Strength work; shorter long runs."})
+                for days in (60, 20)
+            ]  # fmt: skip
             out["runners"].append({"email": email, "code": str(runner.code)})
             out["physios"][i % len(staff)]["runners"].append(str(runner.code))
+            out["physios"][i % len(staff)]["notes"][str(runner.code)] = [
+                str(note.code) for note in written
+            ]
     return out
 
 
@@ -426,6 +438,7 @@ class Cast:
     runners: list[Persona]
     physios: list[tuple[Persona, list[str]]]
     uploaders: list[Persona]
+    notes: dict[str, dict[str, list[str]]]  # physio's email -> runner's code -> note codes
 
 
 RUNNER_READS = [
@@ -470,15 +483,23 @@ async def one_request(cast: Cast, rng: random.Random, kind: str, referer: str) -
             )  # fmt: skip
             ok = answer.status_code in (302, 303)
         return answer.status_code, "" if ok else f"HTTP {answer.status_code} on a pain entry"
+    # A note save: mostly a new version of one of the runner's notes (after a session), now and
+    # then a new note, so a runner's notes grow as a clinic's would rather than by thousands.
     physio, codes = rng.choice(cast.physios)
-    answer = await physio.client.post(
-        f"/clinic/runners/{rng.choice(codes)}/notes/new/",
-        data={"seen_on": datetime.now(UTC).date().isoformat(),
-              "history": "Anterior knee pain after a long run; better with rest.",
-              "plan": "Hip and quadriceps strength twice a week; hold the long run.",
-              "csrfmiddlewaretoken": physio.csrf},
-        headers={"Referer": referer},
-    )  # fmt: skip
+    runner_code = rng.choice(codes)
+    content = {
+        "seen_on": datetime.now(UTC).date().isoformat(),
+        "history": "Anterior knee pain after a long run; better with rest.",
+        "plan": "Hip and quadriceps strength twice a week; hold the long run.",
+        "csrfmiddlewaretoken": physio.csrf,
+    }
+    if rng.random() < 0.8:
+        note = rng.choice(cast.notes[physio.email][runner_code])
+        path = f"/clinic/notes/{note}/edit/"
+        content["change_reason"] = "Reviewed at today's session"
+    else:
+        path = f"/clinic/runners/{runner_code}/notes/new/"
+    answer = await physio.client.post(path, data=content, headers={"Referer": referer})
     ok = answer.status_code in (302, 303)
     return answer.status_code, "" if ok else f"HTTP {answer.status_code} on a note save"
 
@@ -604,7 +625,7 @@ async def _drive(
         *(log_in(p, s["secret"]) for (p, _), s in zip(physios, seeded["physios"], strict=True)),
     )
     result.login_s = loop.time() - began
-    cast = Cast(runners, physios, uploaders)
+    cast = Cast(runners, physios, uploaders, {p["email"]: p["notes"] for p in seeded["physios"]})
     rng = random.Random(34)  # noqa: S311 (the mix of requests, not security)
     kinds = list(MIX)
     weights = [MIX[k] for k in kinds]
@@ -693,8 +714,9 @@ def run_load(
     progress: bool = False,
 ) -> Result:
     """Start a server, seed it, drive it at ``rate`` requests a second for ``seconds``."""
-    # Enough runners that none comes near the API's per-user throttle (600 a minute).
-    runners = runners or max(8, math.ceil(rate / 8))
+    # A runner for every 4 requests a second: none comes near the API's per-user throttle
+    # (600 a minute), and no one's diary or notes grow faster than a busy clinic's would.
+    runners = runners or max(8, math.ceil(rate / 4))
     physios = max(2, runners // 6)
     result = Result(rate=rate, seconds=seconds, database="postgresql" if postgres else "sqlite")
     began = time.monotonic()
@@ -761,7 +783,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100, help="requests a second (default 100)")
     parser.add_argument("--minutes", type=float, default=10, help="duration (default 10)")
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: use a fresh DB")
-    parser.add_argument("--runners", type=int, default=0, help="runners (default: rate / 8)")
+    parser.add_argument("--runners", type=int, default=0, help="runners (default: rate / 4)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (serve's own)")
     parser.add_argument("--threads", type=int, default=0, help="threads a worker (serve's own)")
     parser.add_argument("--uploaders", type=int, default=0, help="runners uploading GPX files")

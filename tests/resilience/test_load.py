@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 
 def _seconds() -> float:
-    return scale(12.0, float(os.environ.get("KNEECLINIC_LOAD_MINUTES", "10")) * 60)
+    return scale(10.0, float(os.environ.get("KNEECLINIC_LOAD_MINUTES", "10")) * 60)
 
 
 def _wanted(test_id: str) -> None:
