@@ -99,6 +99,16 @@ def recreate_database(server: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def configure_database(server: str, name: str) -> None:
+    """The settings docs/deployment.md recommends for the clinic's database."""
+    import psycopg
+
+    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as conn:
+        # JIT compiles a plan when its estimated cost is high: 100 ms and more of compiling for
+        # a query that runs in 0.1 ms (the import summary's), never a gain for these queries.
+        conn.execute(f'ALTER DATABASE "{name}" SET jit = off')
+
+
 def drop_database(server: str, name: str) -> None:
     import psycopg
 
@@ -408,11 +418,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.reuse:
         say(f"creating the database {args.database}")
         recreate_database(args.server, args.database)
+    configure_database(args.server, args.database)
     setup_django(url)
     from django.core.management import call_command
 
+    started = time.monotonic()
+    call_command("migrate", interactive=False, verbosity=0)  # with --reuse: any new index
+    say(f"migrations applied in {time.monotonic() - started:.1f} s")
     if not args.reuse:
-        call_command("migrate", interactive=False, verbosity=0)
         started = time.monotonic()
         counts = generate(args.runners, args.years)
         say(f"generated in {time.monotonic() - started:.0f} s: {counts}")
@@ -434,7 +447,9 @@ def main(argv: list[str] | None = None) -> int:
 class Figure:
     name: str
     timings_ms: list[float]
+    cpu_ms: list[float]  # this process's processor time per request (less hit by a busy machine)
     queries: int
+    database_ms: float  # the database's own execution time of one request's queries, summed
     slowest: list[tuple[float, str, str]]  # (ms, SQL, EXPLAIN ANALYZE)
 
     def percentile(self, share: float) -> float:
@@ -449,7 +464,9 @@ class Figure:
             "p95_ms": round(self.percentile(0.95), 1),
             "max_ms": round(max(self.timings_ms), 1),
             "mean_ms": round(statistics.fmean(self.timings_ms), 1),
+            "cpu_p50_ms": round(statistics.median(self.cpu_ms), 1),
             "queries": self.queries,
+            "database_ms": round(self.database_ms, 1),
         }
 
 
@@ -476,11 +493,12 @@ def timed(
     from django.test.utils import CaptureQueriesContext
 
     calls[0]()
-    timings = []
+    timings, cpu = [], []
     for call in calls[1:]:
-        started = time.perf_counter()
+        started, processor = time.perf_counter(), time.process_time()
         call()
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - processor) * 1000)
     with CaptureQueriesContext(connection) as captured:
         (explain or calls[-1])()
     queries = captured.captured_queries
@@ -491,11 +509,13 @@ def timed(
         if q["sql"].lstrip().upper().startswith("SELECT")
     ]
     slowest = [(ms, sql, plan) for ms, plan, sql in sorted(plans, reverse=True)[:3]]
-    figure = Figure(name, timings, len(queries), slowest)
+    database_ms = sum(ms for ms, _, _ in plans)
+    figure = Figure(name, timings, cpu, len(queries), database_ms, slowest)
     row = figure.as_dict()
     say(
         f"{name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, max {row['max_ms']} ms, "
-        f"{row['queries']} queries ({row['requests']} requests)"
+        f"CPU p50 {row['cpu_p50_ms']} ms, {row['queries']} queries taking {row['database_ms']} ms "
+        f"in the database ({row['requests']} requests)"
     )
     return figure
 
@@ -568,7 +588,8 @@ def measure_all(args: argparse.Namespace) -> list[Figure]:
     link_clients = [(logged_in(link.physio), link.runner) for link in picked_links]
     runner_clients = [logged_in(link.runner) for link in picked_links]
     figures = []
-    say(f"measuring {count} requests a page")
+    busy = os.getloadavg()[0]
+    say(f"measuring {count} requests a page; load average {busy:.1f}, {os.cpu_count()} cores")
     caseload = reverse("clinic:caseload")
     figures.append(
         timed(
@@ -648,13 +669,17 @@ def measure_all(args: argparse.Namespace) -> list[Figure]:
 
 def report(figures: list[Figure], args: argparse.Namespace) -> None:
     print()
-    print("| Page | Requests | p50 (ms) | p95 (ms) | Queries |")
-    print("|---|--:|--:|--:|--:|")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Load average at the end: {load} ({os.cpu_count()} cores)\n")
+    print(
+        "| Page | Requests | p50 (ms) | p95 (ms) | CPU p50 (ms) | Queries | In the database (ms) |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|")
     for figure in figures:
         row = figure.as_dict()
         print(
             f"| {row['name']} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} "
-            f"| {row['queries']} |"
+            f"| {row['cpu_p50_ms']} | {row['queries']} | {row['database_ms']} |"
         )
     for figure in figures:
         for ms, sql, plan in figure.slowest:
@@ -664,6 +689,7 @@ def report(figures: list[Figure], args: argparse.Namespace) -> None:
             json.dumps(
                 {
                     "runners": args.runners,
+                    "load_average": os.getloadavg(),
                     "years": args.years,
                     "figures": [f.as_dict() for f in figures],
                     "slowest": {
