@@ -353,6 +353,18 @@ def make_targets() -> dict[str, str]:
     return found
 
 
+def failed_case(
+    test_id: str, start: dict[str, Any], cases_by_module: dict[str, list[dict[str, str]]]
+) -> str:
+    """The first failure among the tests named for ``test_id`` (by their function name)."""
+    modules = [m for m, ids in (start.get("files") or {}).items() if test_id in ids]
+    for module in modules:
+        for case in cases_by_module.get(module, []):
+            if test_id.lower() in case["name"].lower() and case["outcome"] == "failed":
+                return f"{case['name']}: {case['message']}"
+    return ""
+
+
 def reason_not_measured(
     test_id: str, start: dict[str, Any], cases_by_module: dict[str, list[dict[str, str]]]
 ) -> str:
@@ -378,7 +390,7 @@ def reason_not_measured(
     if failed:
         return f"failed before recording a figure: {failed[0]['name']}: {failed[0]['message']}"
     if skipped and len(skipped) == len(cases):
-        return f"skipped: {skipped[0]['message']}"
+        return f"skipped: {skipped[0]['message'].removeprefix('Skipped: ')}"
     return f"its tests pass ({len(cases) - len(skipped)} passed) but record no figure"
 
 
@@ -427,6 +439,12 @@ def render(log: Path) -> str:
             rows.append(f"| {test_id} | {_cell(name)} | — | — | {_cell(plan_figure)} | "
                         f"not measured: {_cell(reason)} |")  # fmt: skip
             continue
+        failure = failed_case(test_id, start, cases_by_module)
+        if failure and all(f["passed"] for f in measured):
+            # Every figure met its pass figure, yet the test failed on something else.
+            extra = {"figure": "the test failed", "measured": failure, "unit": "",
+                     "target": "passes", "passed": False, "mode": "full"}  # fmt: skip
+            measured = [*measured, extra]
         passed = all(f["passed"] for f in measured)
         counts["passed" if passed else "failed"] += 1
         for i, figure in enumerate(measured):
