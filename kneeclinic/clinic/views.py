@@ -57,9 +57,11 @@ from kneeclinic.clinic.models import (
 from kneeclinic.domain import returntorun as rtr
 from kneeclinic.exercises import prescribing
 from kneeclinic.exercises.models import Programme, ProgrammeItem
+from kneeclinic.plans import clinic as plan_clinic
 from kneeclinic.plans import queries as plan_queries
 from kneeclinic.plans import services as plan_services
 from kneeclinic.plans.models import PlanStatus, RunPlan
+from kneeclinic.training import queries as training_queries
 
 logger = logging.getLogger(__name__)
 CASELOAD_PAGE_SIZE = 50
@@ -426,6 +428,12 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
             "is_runner": request.user.pk == runner.pk,
             "reviews": RunningReview.objects.filter(runner=runner).select_related("physio")[:5],
             "review_form": ReviewForm(),
+            "review_card": plan_clinic.review_card(request.user, runner),
+            "load": (
+                training_queries.summary_for(runner)
+                if runner.activities.filter(sport="running").exists()
+                else None
+            ),
         },
     )
 

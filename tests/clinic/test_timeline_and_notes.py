@@ -149,12 +149,13 @@ def test_the_physio_signs_off_a_waiting_plan_and_sets_a_cadence_target_from_the_
     client = logged_in(bob)
     timeline_url = reverse("clinic:runner", args=[alice.code])
     page = client.get(timeline_url).content.decode()
-    assert "Sign off the plan" in page and "Set the cadence target" in page
+    assert "Sign off: the runner may go on" in page and "Set cadence target" in page
+    assert "Waiting for your review" in page
     signed = client.post(reverse("plans:sign-off-plan", args=[plan.code]), {"next": timeline_url})
     assert signed["Location"] == timeline_url
     plan.refresh_from_db()
     assert plan.signed_off_start_by_id == bob.pk
-    assert "Sign off the plan" not in client.get(timeline_url).content.decode()
+    assert "Sign off: the runner may go on" not in client.get(timeline_url).content.decode()
     target = client.post(
         reverse("plans:set-runner-target", args=[alice.code]),
         {"target_spm": "172", "note": "Small steps", "next": timeline_url},
@@ -187,3 +188,26 @@ def test_a_review_without_an_outcome_is_refused(alice: User, bob: User) -> None:
 
     logged_in(bob).post(reverse("clinic:review", args=[alice.code]), {"note": "x"})
     assert RunningReview.objects.count() == 0
+
+
+def test_the_review_shows_the_load_guardrail_and_shoes(alice: User, bob: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kneeclinic.activities.models import Activity
+
+    client = logged_in(bob)
+    timeline_url = reverse("clinic:runner", args=[alice.code])
+    assert "No runs yet, so no load guardrails." in client.get(timeline_url).content.decode()
+    Activity.objects.create(
+        runner=alice,
+        start=timezone.now() - timedelta(days=2),
+        sport="running",
+        distance_m=10000,
+        elapsed_s=3600,
+    )
+    page = client.get(timeline_url).content.decode()
+    assert "No runs yet" not in page
+    assert "next run" in page.lower()
+    assert "Shoes in use" in page
