@@ -1,11 +1,16 @@
-"""Imports: resumable, one transaction per file, the parse worker reading ahead.
+"""Imports: resumable, a batch of files per transaction, parse workers reading ahead.
 
 An import is a status row listing its uploads (kept by SHA-256). The worker claims it with a
-conditional UPDATE, walks every file of every upload in a fixed order and writes each file's
-outcome, with its activities, in one transaction; the outcome row marks the file done, so a
-restarted import carries on after the last file it finished. The same bytes twice are a
-duplicate; the same run from another device or app (start within a minute, distance within
-3 %) becomes a visible, undoable merge into the run already there.
+conditional UPDATE and walks every file of every upload in a fixed order. Parse workers
+(``sandbox``, two on a machine with two cores or more) read the files ahead of the writing:
+each file comes back parsed, its streams already packed and its cadence worked out
+(``prepare``), and the files are written in batches (up to ``BATCH_FILES`` files or
+``BATCH_SECONDS`` of work), each batch in one transaction: every file's outcome row, its
+activities with their streams, laps, cadence and shoe, and the import's counts together. The
+outcome row marks the file done, so a crash loses at most the batch under way, never part of
+an activity, and a restarted import carries on after the last batch it finished. The same
+bytes twice are a duplicate; the same run from another device or app (start within a minute,
+distance within 3 %) becomes a visible, undoable merge into the run already there.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import itertools
 import logging
+import os
+import time
 import uuid
 import zipfile
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,11 +39,13 @@ from kneeclinic.activities import storage
 from kneeclinic.activities.models import (
     Activity,
     ActivityFile,
+    ActivityStreams,
     Import,
     ImportFile,
     Merge,
     StoredFile,
 )
+from kneeclinic.activities.prepare import Cadence, Prepared, prepared
 from kneeclinic.activities.sandbox import ParseSandbox
 from kneeclinic.domain import activity as domain
 from kneeclinic.domain.parsers import ParseError, archive
@@ -48,6 +58,14 @@ MERGE_DISTANCE_FRACTION = 0.03
 """...and are, when their distances differ by no more than this fraction."""
 STALE_AFTER_S = 120
 """A running import with no progress for this long lost its worker and may be claimed again."""
+PARSE_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
+"""Parse workers per import: parsing is most of an import's work, and it splits by file."""
+READ_AHEAD = 8
+"""Files handed to each parse worker before their results are asked for."""
+BATCH_FILES = 100
+BATCH_SECONDS = 0.5
+"""A batch is written (and the progress shown) after this many files or seconds of work."""
+WORKER_ENTRY = "kneeclinic.activities.prepare:prepare"
 Progress = Callable[[Import], None]
 
 
@@ -103,9 +121,13 @@ def run_import(batch_id: int, progress: Progress | None = None) -> Import | None
             batch.total_files = count_files(batch)
             Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
         known = _Known.of(batch.runner)
-        with ParseSandbox() as box, _commit_without_fsync():  # one worker for the whole import
-            for upload_index, upload in enumerate(batch.uploads):
-                _import_upload(batch, upload_index, upload, progress, box, known)
+        with contextlib.ExitStack() as workers, _commit_without_fsync():
+            # the workers last the whole import
+            boxes = [
+                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY))
+                for _ in range(PARSE_WORKERS)
+            ]
+            _import_uploads(batch, progress, boxes, known)
     except Exception as exc:
         log.exception("import %s stopped", batch.code)
         Import.objects.filter(pk=batch.pk).update(
@@ -173,46 +195,102 @@ def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:
             yield archive.Member(upload["name"], archive.MemberStatus.FAILED, error=str(exc))
 
 
-def _import_upload(
-    batch: Import,
-    upload_index: int,
-    upload: dict[str, Any],
-    progress: Progress | None,
-    box: ParseSandbox,
-    known: _Known,
+def _import_uploads(
+    batch: Import, progress: Progress | None, boxes: list[ParseSandbox], known: _Known
 ) -> None:
-    """Import the files of one upload not yet done, the worker reading ahead while we store."""
-    done = set(
-        ImportFile.objects.filter(batch=batch, upload_index=upload_index).values_list(
-            "member_index", flat=True
-        )
-    )
+    """Import every file not yet done, the workers reading ahead while we store."""
+    done = set(ImportFile.objects.filter(batch=batch).values_list("upload_index", "member_index"))
     queue: deque[_Pending] = deque()
-    stored = StoredFile.objects.get(sha256=upload["sha256"])
-    source = _Source(stored, storage.is_zip(stored))
+    writer = _Writer(batch, known, progress)
 
     def to_parse() -> Iterator[tuple[str, bytes]]:
-        for member_index, member in enumerate(_members(upload)):
-            if member_index in done:
-                continue  # finished before a restart
-            pending = _prepare(known, member_index, member)
-            queue.append(pending)
-            if pending.outcome is None:
-                assert member.data is not None  # noqa: S101 - a file to parse has bytes
-                yield member.name, member.data
+        for upload_index, upload in enumerate(batch.uploads):
+            stored = StoredFile.objects.get(sha256=upload["sha256"])
+            source = _Source(stored, storage.is_zip(stored))
+            for member_index, member in enumerate(_members(upload)):
+                if (upload_index, member_index) in done:
+                    continue  # finished before a restart
+                pending = _prepare(known, member_index, member, upload_index, source)
+                queue.append(pending)
+                if pending.outcome is None:
+                    assert member.data is not None  # noqa: S101 - a file to parse has bytes
+                    yield member.name, member.data
 
-    def finish(pending: _Pending, parsed: list[domain.Activity] | ParseError | None) -> None:
-        _commit(batch, upload_index, pending, parsed, known, source)
-        if progress is not None:
-            batch.refresh_from_db()
-            progress(batch)
-
-    for parsed in box.parse_many(to_parse()):
+    # The k-th file to parse goes to worker k % n, and its result is taken from there.
+    feeds = _deal(to_parse(), len(boxes))
+    results = [
+        box.parse_many(feed, ahead=READ_AHEAD) for box, feed in zip(boxes, feeds, strict=True)
+    ]
+    for turn in itertools.count():
+        parsed = next(results[turn % len(results)], None)
+        if parsed is None:
+            break
         while queue[0].outcome is not None:  # files that needed no parsing come first
-            finish(queue.popleft(), None)
-        finish(queue.popleft(), parsed)
+            writer.add(queue.popleft(), None)
+        writer.add(queue.popleft(), _as_prepared(parsed))
     while queue:
-        finish(queue.popleft(), None)
+        writer.add(queue.popleft(), None)
+    writer.flush()
+
+
+def _deal(items: Iterator[tuple[str, bytes]], hands: int) -> list[Iterator[tuple[str, bytes]]]:
+    """Deal ``items`` round-robin into ``hands`` iterators, each drawing only when asked."""
+    held: list[deque[tuple[str, bytes]]] = [deque() for _ in range(hands)]
+    dealt = itertools.count()
+
+    def hand(index: int) -> Iterator[tuple[str, bytes]]:
+        while True:
+            if held[index]:
+                yield held[index].popleft()
+                continue
+            item = next(items, None)
+            if item is None:
+                return
+            owner = next(dealt) % hands
+            if owner == index:
+                yield item
+            else:
+                held[owner].append(item)
+
+    return [hand(index) for index in range(hands)]
+
+
+Parsed = list[Prepared] | ParseError | None
+
+
+def _as_prepared(parsed: list[domain.Activity] | list[Prepared] | ParseError) -> Parsed:
+    """A worker's answer as prepared activities (a bare parser's activities are prepared here)."""
+    if isinstance(parsed, ParseError):
+        return parsed
+    return [item if isinstance(item, Prepared) else prepared(item) for item in parsed]
+
+
+class _Writer:
+    """Collects files with their results and writes them a batch per transaction."""
+
+    def __init__(self, batch: Import, known: _Known, progress: Progress | None) -> None:
+        self.batch = batch
+        self.known = known
+        self.progress = progress
+        self.items: list[tuple[_Pending, Parsed]] = []
+        self.began = 0.0
+
+    def add(self, pending: _Pending, parsed: Parsed) -> None:
+        if not self.items:
+            self.began = time.monotonic()
+        self.items.append((pending, parsed))
+        if len(self.items) >= BATCH_FILES or time.monotonic() - self.began >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> list[Outcome]:
+        if not self.items:
+            return []
+        outcomes = _write(self.batch, self.items, self.known)
+        self.items = []
+        if self.progress is not None:
+            self.batch.refresh_from_db()
+            self.progress(self.batch)
+        return outcomes
 
 
 # --- one file -------------------------------------------------------------------------------
@@ -238,9 +316,17 @@ class _Pending:
     member: archive.Member
     sha256: str
     outcome: Outcome | None  # known without parsing (skipped, refused, already imported)
+    upload_index: int
+    source: _Source | None  # None: a file of its own, stored when it imports
 
 
-def _prepare(known: _Known, member_index: int, member: archive.Member) -> _Pending:
+def _prepare(
+    known: _Known,
+    member_index: int,
+    member: archive.Member,
+    upload_index: int,
+    source: _Source | None,
+) -> _Pending:
     sha256 = hashlib.sha256(member.data).hexdigest() if member.data is not None else ""
     outcome = None
     if member.status is archive.MemberStatus.SKIPPED:
@@ -249,7 +335,7 @@ def _prepare(known: _Known, member_index: int, member: archive.Member) -> _Pendi
         outcome = Outcome(ImportFile.Status.FAILED, member.error or "this file could not be read")
     elif sha256 in known.shas:
         outcome = _ALREADY
-    return _Pending(member_index, member, sha256, outcome)
+    return _Pending(member_index, member, sha256, outcome, upload_index, source)
 
 
 _ALREADY = Outcome("duplicate", "this file was imported before")
@@ -260,13 +346,14 @@ class _Known:
     """What the runner has already, read once per import and kept up to date as files land.
 
     The hashes of every file imported (or merged) and the start and distance of every run,
-    so that duplicates and merges cost no query per file. (A run entered by hand while an
-    import is under way is not seen by that import.)
+    so that duplicates and merges cost no query per file. A run is its id, or the row itself
+    while its batch is being written. (A run entered by hand while an import is under way is
+    not seen by that import.)
     """
 
     shas: set[str]
     starts: list[float]  # unix seconds, sorted
-    runs: list[tuple[float, float | None, int]]  # (start, distance, id), in the same order
+    runs: list[tuple[float, float | None, int | Activity]]  # (start, distance, run), same order
 
     @classmethod
     def of(cls, runner: User) -> _Known:
@@ -275,23 +362,25 @@ class _Known:
         )
         shas.update(Merge.objects.filter(kept__runner=runner).values_list("sha256", flat=True))
         rows = Activity.objects.filter(runner=runner).values_list("start", "distance_m", "pk")
-        runs = sorted((start.timestamp(), distance, pk) for start, distance, pk in rows)
+        runs: list[tuple[float, float | None, int | Activity]] = sorted(
+            (start.timestamp(), distance, pk) for start, distance, pk in rows
+        )
         return cls(shas, [run[0] for run in runs], runs)
 
     def add(self, activity: Activity) -> None:
-        run = (activity.start.timestamp(), activity.distance_m, activity.pk)
-        at = bisect.bisect(self.starts, run[0])
-        self.starts.insert(at, run[0])
-        self.runs.insert(at, run)
+        start = activity.start.timestamp()
+        at = bisect.bisect(self.starts, start)
+        self.starts.insert(at, start)
+        self.runs.insert(at, (start, activity.distance_m, activity))
 
-    def same_run(self, item: domain.Activity) -> int | None:
-        """The id of a run that starts within a minute and has the same distance (3 %)."""
+    def same_run(self, item: domain.Activity) -> int | Activity | None:
+        """The run that starts within a minute and has the same distance (3 %), if any."""
         start = item.start.timestamp()
         first = bisect.bisect_left(self.starts, start - MERGE_WINDOW_S)
         last = bisect.bisect_right(self.starts, start + MERGE_WINDOW_S)
-        for _, distance, pk in self.runs[first:last]:
+        for _, distance, run in self.runs[first:last]:
             if same_distance(item.distance_m, distance):
-                return pk
+                return run
         return None
 
 
@@ -311,65 +400,78 @@ def import_member(
 ) -> Outcome:
     """Read one file and write its outcome and activities in one transaction."""
     known = _Known.of(batch.runner)
-    pending = _prepare(known, member_index, member)
-    parsed: list[domain.Activity] | ParseError | None = None
+    pending = _prepare(known, member_index, member, upload_index, None)
+    parsed: Parsed = None
     if pending.outcome is None:
         assert member.data is not None  # noqa: S101 - a file to parse has bytes
         try:
-            parsed = (parser or parse_file)(member.name, member.data)
+            parsed = _as_prepared((parser or parse_file)(member.name, member.data))
         except ParseError as exc:
             parsed = exc
-    return _commit(batch, upload_index, pending, parsed, known)
-
-
-def _commit(
-    batch: Import,
-    upload_index: int,
-    pending: _Pending,
-    parsed: list[domain.Activity] | ParseError | None,
-    known: _Known,
-    source: _Source | None = None,
-) -> Outcome:
-    """Write one file's outcome, its activities and the import's counts in one transaction.
-
-    ``known`` is checked again here: the worker reads ahead, so a second copy of a file may
-    be parsed before the first is stored.
-    """
-    member = pending.member
-    outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
-    if isinstance(parsed, ParseError):
-        outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
-    with transaction.atomic():
-        if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in known.shas:
-            outcome = _ALREADY  # the same file earlier in this very import
-        record = ImportFile.objects.create(
-            batch=batch,
-            upload_index=upload_index,
-            member_index=pending.member_index,
-            name=member.name[:300],
-            status=outcome.status,
-            error=outcome.error,
-            sha256=pending.sha256,
-        )
-        if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
-            assert member.data is not None  # noqa: S101 - parsed implies bytes
-            if source is None:
-                source = _Source(storage.store_bytes(member.data), archive=False)
-            where = (source.stored, pending.member_index if source.archive else None)
-            outcome = _save(batch.runner, parsed, record, where, member, known)
-            known.shas.add(pending.sha256)
-            if outcome.status != ImportFile.Status.IMPORTED:
-                ImportFile.objects.filter(pk=record.pk).update(
-                    status=outcome.status, error=outcome.error
-                )
-        counter = _COUNTERS[ImportFile.Status(outcome.status)]
-        Import.objects.filter(pk=batch.pk).update(
-            done_files=F("done_files") + 1,
-            current_file=member.name[:300],
-            heartbeat_at=timezone.now(),
-            **{counter: F(counter) + 1},
-        )
+    [outcome] = _write(batch, [(pending, parsed)], known)
     return outcome
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The rows of one batch, made in memory and then written a table at a time."""
+
+    outcomes: list[ImportFile]
+    activities: list[Activity]
+    streams: list[ActivityStreams]
+    files: list[ActivityFile]
+    merges: list[Merge]
+    analysed: list[tuple[Activity, Cadence | None]]
+    gear: list[tuple[Activity, str]]
+
+
+def _write(batch: Import, items: list[tuple[_Pending, Parsed]], known: _Known) -> list[Outcome]:
+    """Write a batch of files in one transaction: outcomes, activities, the import's counts.
+
+    ``known`` is checked again here: the workers read ahead, so a second copy of a file may
+    be parsed before the first is stored, and both may be in this batch.
+    """
+    rows = _Rows([], [], [], [], [], [], [])
+    outcomes: list[Outcome] = []
+    with transaction.atomic():
+        for pending, parsed in items:
+            member = pending.member
+            outcome = pending.outcome or Outcome(ImportFile.Status.IMPORTED)
+            if isinstance(parsed, ParseError):
+                outcome = Outcome(ImportFile.Status.FAILED, str(parsed))
+            if outcome.status == ImportFile.Status.IMPORTED and pending.sha256 in known.shas:
+                outcome = _ALREADY  # the same file earlier in this very import
+            record = ImportFile(
+                batch=batch,
+                upload_index=pending.upload_index,
+                member_index=pending.member_index,
+                name=member.name[:300],
+                sha256=pending.sha256,
+            )
+            if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
+                assert member.data is not None  # noqa: S101 - parsed implies bytes
+                source = pending.source or _Source(storage.store_bytes(member.data), False)
+                where = (source.stored, pending.member_index if source.archive else None)
+                outcome = _plan(batch.runner, parsed, record, where, member, known, rows)
+                known.shas.add(pending.sha256)
+            record.status, record.error = outcome.status, outcome.error
+            rows.outcomes.append(record)
+            outcomes.append(outcome)
+        ImportFile.objects.bulk_create(rows.outcomes)
+        Activity.objects.bulk_create(rows.activities)
+        ActivityStreams.objects.bulk_create(rows.streams)
+        ActivityFile.objects.bulk_create(rows.files)
+        Merge.objects.bulk_create(rows.merges)
+        gear = {activity.pk: name for activity, name in rows.gear}
+        services.after_import_many(rows.analysed, gear or None)
+        counts = Counter(_COUNTERS[ImportFile.Status(o.status)] for o in outcomes)
+        Import.objects.filter(pk=batch.pk).update(
+            done_files=F("done_files") + len(items),
+            current_file=items[-1][0].member.name[:300],
+            heartbeat_at=timezone.now(),
+            **{counter: F(counter) + n for counter, n in counts.items()},
+        )
+    return outcomes
 
 
 _COUNTERS = {
@@ -390,50 +492,63 @@ def parse_file(name: str, data: bytes) -> list[domain.Activity]:
     return parse_in_sandbox(name, data)
 
 
-def _save(
+def _plan(
     runner: User,
-    parsed: list[domain.Activity],
+    parsed: list[Prepared],
     record: ImportFile,
     where: tuple[StoredFile, int | None],
     member: archive.Member,
     known: _Known,
+    rows: _Rows,
 ) -> Outcome:
+    """Add one file's runs (or its merges into runs already there) to the batch's rows."""
     stored, member_index = where
-    created: list[tuple[Activity, domain.Activity]] = []
+    created = 0
     merged: list[Activity] = []
-    for index, item in enumerate(parsed):
-        same_id = known.same_run(item)
-        if same_id is not None:
-            same = Activity.objects.get(pk=same_id)
-            Merge.objects.create(
-                kept=same,
-                name=member.name[:300],
+    for index, ready in enumerate(parsed):
+        item = ready.activity
+        same = known.same_run(item)
+        if same is not None:
+            kept = same if isinstance(same, Activity) else Activity.objects.get(pk=same)
+            rows.merges.append(
+                Merge(
+                    kept=kept,
+                    name=member.name[:300],
+                    sha256=record.sha256,
+                    stored=stored,
+                    member_index=member_index,
+                    session_index=index,
+                    source_format=item.source_format,
+                    start=item.start,
+                    distance_m=item.distance_m,
+                    device=item.device[:120],
+                    import_file=record,
+                )
+            )
+            merged.append(kept)
+            continue
+        activity = services.new_activity(runner, item, member.metadata)
+        known.add(activity)
+        rows.activities.append(activity)
+        row = services.streams_row(activity, None, item.laps, packed=(ready.blob, ready.points))
+        if row is not None:
+            rows.streams.append(row)
+        rows.files.append(
+            ActivityFile(
+                activity=activity,
                 sha256=record.sha256,
+                name=member.name[:300],
                 stored=stored,
                 member_index=member_index,
                 session_index=index,
                 source_format=item.source_format,
-                start=item.start,
-                distance_m=item.distance_m,
-                device=item.device[:120],
                 import_file=record,
             )
-            merged.append(same)
-            continue
-        activity = services.create_activity(runner, item, member.metadata)
-        known.add(activity)
-        ActivityFile.objects.create(
-            activity=activity,
-            sha256=record.sha256,
-            name=member.name[:300],
-            stored=stored,
-            member_index=member_index,
-            session_index=index,
-            source_format=item.source_format,
-            import_file=record,
         )
-        created.append((activity, item))
-    services.after_import(created, member.metadata)
+        rows.analysed.append((activity, ready.cadence))
+        if member.metadata is not None and member.metadata.gear:
+            rows.gear.append((activity, member.metadata.gear))
+        created += 1
     if created:
         return Outcome(ImportFile.Status.IMPORTED)
     kept = merged[0]

@@ -6,7 +6,7 @@ Imports (which call ``create_activity`` for each parsed file) live in ``importer
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -17,15 +17,30 @@ from kneeclinic.activities.models import Activity, ActivityStreams, Source
 from kneeclinic.domain import activity as domain
 from kneeclinic.domain.parsers import archive
 
+if TYPE_CHECKING:
+    from kneeclinic.activities.prepare import Cadence
+
 MAX_NAME_CHARS = 200
 
 
 def create_activity(
     runner: User, item: domain.Activity, metadata: archive.ExportMetadata | None = None
 ) -> Activity:
+    activity = new_activity(runner, item, metadata)
+    activity.save()
+    row = streams_row(activity, item.samples, item.laps)
+    if row is not None:
+        row.save()
+    return activity
+
+
+def new_activity(
+    runner: User, item: domain.Activity, metadata: archive.ExportMetadata | None = None
+) -> Activity:
+    """The (unsaved) run of a parsed file, named and typed by the export's metadata if any."""
     sport = metadata.sport if metadata is not None and metadata.sport is not None else item.sport
     name = (metadata.name if metadata is not None else "") or item.name
-    activity = Activity.objects.create(
+    return Activity(
         runner=runner,
         name=(name or default_name(sport, item.sub_sport, item.start, runner.tz))[:MAX_NAME_CHARS],
         sport=sport,
@@ -42,18 +57,28 @@ def create_activity(
         device=item.device[:120],
         source=Source.FILE,
     )
-    if item.samples is not None and len(item.samples) > 0:
-        ActivityStreams.objects.create(
-            activity=activity,
-            blob=streams.pack(item.samples),
-            points=len(item.samples),
-            laps=streams.laps_to_json(item.laps),
+
+
+def streams_row(
+    activity: Activity,
+    samples: domain.Samples | None,
+    laps: tuple[domain.Lap, ...],
+    *,
+    packed: tuple[bytes, int] | None = None,
+) -> ActivityStreams | None:
+    """The (unsaved) streams and laps of a run; ``packed`` is (blob, points) packed already."""
+    if packed is None and samples is not None and len(samples) > 0:
+        packed = (streams.pack(samples), len(samples))
+    if packed is not None and packed[1] > 0:
+        blob, points = packed
+        return ActivityStreams(
+            activity=activity, blob=blob, points=points, laps=streams.laps_to_json(laps)
         )
-    elif item.laps:
-        ActivityStreams.objects.create(
-            activity=activity, blob=b"", points=0, laps=streams.laps_to_json(item.laps)
+    if laps:
+        return ActivityStreams(
+            activity=activity, blob=b"", points=0, laps=streams.laps_to_json(laps)
         )
-    return activity
+    return None
 
 
 def default_name(sport: str, sub_sport: str, start: datetime, zone: ZoneInfo) -> str:
@@ -96,6 +121,21 @@ def after_import(
         else None
     )
     plans.auto_assign_shoes([a for a, _ in created], gear)
+
+
+def after_import_many(
+    created: list[tuple[Activity, Cadence | None]], gear: dict[int, str] | None
+) -> None:
+    """``after_import`` for many new runs at once, their cadence worked out beside the parsing.
+
+    ``gear`` maps a run's id to the gear its export named (a Strava activities.csv).
+    """
+    if not created:
+        return
+    from kneeclinic.plans import services as plans
+
+    plans.store_cadences(created)
+    plans.auto_assign_shoes([a for a, _ in created], gear, new=True)
 
 
 # --- runs entered or changed by hand ------------------------------------------------------------

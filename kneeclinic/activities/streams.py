@@ -1,9 +1,13 @@
 """Per-second streams stored compactly: one zlib-compressed blob per activity.
 
 Each stream is rounded to a fixed resolution finer than any device records (a hundredth of a
-second, a millimetre, a tenth of a beat, about a centimetre of latitude), stored as 32-bit
-integers differenced from one value to the next (small numbers, which compress well and
-quickly), behind a short JSON header. Laps go to JSON.
+second, a millimetre, a tenth of a beat, about a centimetre of latitude) and differenced from
+one value to the next. The first value goes to a short JSON header; the differences (small
+numbers) are kept as 8-, 16- or 32-bit integers, the narrowest that holds them all, with the
+bytes of each stream regrouped by significance (all low bytes, then all high bytes), which
+zlib's run-length mode compresses well and quickly. Laps go to JSON.
+
+Layout 2 (every difference as a 32-bit integer, the first one from zero) is still read.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from kneeclinic.domain.activity import Lap, Samples
 
-VERSION = 2
-COMPRESSION_LEVEL = 1  # fast; the differenced integers compress well even at 1
+VERSION = 3
+COMPRESSION_LEVEL = 1  # fast; the regrouped differences compress well even at 1
 MISSING = np.iinfo(np.int32).min
 SCALES = {
     "time_s": 100.0,  # up to 248 days
@@ -36,39 +41,77 @@ SCALES = {
     "step_length_mm": 10.0,
 }
 _HEADER = struct.Struct(">BI")  # version, header length
+_LIMIT = 2**31 - 1
+_WIDTHS = ((1, np.iinfo(np.int8)), (2, np.iinfo(np.int16)))
 
 
 def pack(samples: Samples) -> bytes:
     """The streams as bytes."""
-    names, parts = [], []
+    names: list[str] = []
+    firsts: list[int] = []
+    widths: list[int] = []
+    parts: list[bytes] = []
     for name, values in samples.streams().items():
-        scaled = np.round(values * SCALES[name])
-        missing = ~np.isfinite(scaled) | (np.abs(scaled) >= 2**31 - 1)
-        whole = np.where(missing, MISSING, np.nan_to_num(scaled)).astype(np.int64)
-        steps = np.diff(whole, prepend=0).astype("<i4")  # wraps; the running sum wraps back
+        scaled = values * SCALES[name]
+        np.rint(scaled, out=scaled)
+        known = np.abs(scaled) < _LIMIT  # also False for nan
+        if known.all():
+            whole = scaled.astype(np.int64)
+        else:
+            whole = np.where(known, scaled, MISSING).astype(np.int64)
+        steps = np.diff(whole)
+        width = 4
+        if steps.size:
+            low, high = int(steps.min()), int(steps.max())
+            width = next((w for w, info in _WIDTHS if info.min <= low and high <= info.max), 4)
+        narrow = steps.astype(f"<i{width}")  # 32 bits wrap; the running sum wraps back
         names.append(name)
-        parts.append(steps.tobytes())
-    header = json.dumps({"names": names, "length": len(samples)}).encode()
-    body = zlib.compress(b"".join(parts), COMPRESSION_LEVEL)
+        firsts.append(int(whole[0]) if whole.size else 0)
+        widths.append(width)
+        parts.append(narrow.view(np.uint8).reshape(-1, width).T.tobytes())
+    header = json.dumps(
+        {"names": names, "length": len(samples), "first": firsts, "widths": widths}
+    ).encode()
+    compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    body = compressor.compress(b"".join(parts)) + compressor.flush()
     return _HEADER.pack(VERSION, len(header)) + header + body
 
 
 def unpack(blob: bytes) -> Samples:
     data = bytes(blob)
     version, header_length = _HEADER.unpack_from(data)
-    if version != VERSION:
+    if version not in (2, VERSION):
         raise ValueError(f"streams stored in an unknown layout ({version})")
     start = _HEADER.size + header_length
     header = json.loads(data[_HEADER.size : start])
     length = header["length"]
-    body = np.frombuffer(zlib.decompress(data[start:]), dtype="<i4")
+    body = zlib.decompress(data[start:])
     streams: dict[str, Any] = {}
-    for index, name in enumerate(header["names"]):
-        whole = np.cumsum(body[index * length : (index + 1) * length], dtype=np.int32)
-        values = whole.astype(np.float64) / SCALES[name]
-        values[whole == MISSING] = np.nan
-        streams[name] = values
+    if version == 2:
+        steps = np.frombuffer(body, dtype="<i4")
+        for index, name in enumerate(header["names"]):
+            whole = np.cumsum(steps[index * length : (index + 1) * length], dtype=np.int32)
+            streams[name] = _values(whole, name)
+        return Samples(**streams)
+    offset = 0
+    for name, first, width in zip(header["names"], header["first"], header["widths"], strict=True):
+        size = width * max(length - 1, 0)
+        planes = np.frombuffer(body, dtype=np.uint8, count=size, offset=offset)
+        offset += size
+        narrow = planes.reshape(width, -1).T.copy().view(f"<i{width}").ravel()
+        whole = np.empty(length, dtype=np.int32)
+        if length:
+            whole[0] = first
+            np.cumsum(narrow, dtype=np.int32, out=whole[1:])
+            whole[1:] += np.int32(first)  # wraps like the differences did
+        streams[name] = _values(whole, name)
     return Samples(**streams)
+
+
+def _values(whole: npt.NDArray[np.int32], name: str) -> npt.NDArray[np.float64]:
+    values = whole.astype(np.float64) / SCALES[name]
+    values[whole == MISSING] = np.nan
+    return values
 
 
 def laps_to_json(laps: tuple[Lap, ...]) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from kneeclinic.plans.models import (
 if TYPE_CHECKING:
     from kneeclinic.accounts.models import User
     from kneeclinic.activities.models import Activity
+    from kneeclinic.activities.prepare import Cadence
 
 
 class PlanError(ValueError):
@@ -288,13 +288,34 @@ def set_cadence_target(
 
 def analyse_run(activity: Activity, samples: Samples | None) -> RunCadence | None:
     """Work out and store a run's cadence from its streams (or its file's average if none)."""
+    from kneeclinic.activities.prepare import cadence_of
+
     RunCadence.objects.filter(activity=activity).delete()
     if activity.sport != Sport.RUNNING:
         return None
-    if samples is not None:
-        summary = technique.summarise(samples)
-        if summary is not None:
-            return _store_cadence(activity, samples, summary)
+    row = cadence_row(activity, cadence_of(samples))
+    if row is not None:
+        row.save()
+    return row
+
+
+def store_cadences(runs: Iterable[tuple[Activity, Cadence | None]]) -> int:
+    """``analyse_run`` for new runs (no cadence stored yet), with the figures worked out already.
+
+    An import works out each run's figures beside its parsing (``prepare.cadence_of``); this
+    stores them all in one statement. Returns how many runs got a cadence.
+    """
+    rows = [row for activity, cadence in runs if (row := cadence_row(activity, cadence))]
+    RunCadence.objects.bulk_create(rows)
+    return len(rows)
+
+
+def cadence_row(activity: Activity, cadence: Cadence | None) -> RunCadence | None:
+    """The (unsaved) cadence of a run: from its streams' figures, else its file's average."""
+    if activity.sport != Sport.RUNNING:
+        return None
+    if cadence is not None:
+        return RunCadence(activity=activity, **cadence.fields())
     if activity.avg_cadence_spm:
         spm = activity.avg_cadence_spm
         if technique.RUNNING_MIN_SPM <= spm <= technique.MAX_PLAUSIBLE_SPM:
@@ -303,7 +324,7 @@ def analyse_run(activity: Activity, samples: Samples | None) -> RunCadence | Non
                 if activity.distance_m and activity.elapsed_s
                 else None
             )
-            return RunCadence.objects.create(
+            return RunCadence(
                 activity=activity,
                 avg_spm=spm,
                 median_spm=spm,
@@ -312,29 +333,6 @@ def analyse_run(activity: Activity, samples: Samples | None) -> RunCadence | Non
                 histogram={},
             )
     return None
-
-
-def _store_cadence(
-    activity: Activity, samples: Samples, summary: technique.CadenceSummary
-) -> RunCadence:
-    mask = technique.running_mask(samples)
-    weights = technique.sample_durations_s(samples.time_s)[mask]
-    values = samples.cadence_spm[mask] if samples.cadence_spm is not None else np.zeros(0)
-    unique, inverse = np.unique(np.round(values, 3), return_inverse=True)
-    seconds = np.bincount(inverse, weights=weights, minlength=unique.size)
-    histogram = {f"{v:g}": round(float(s), 3) for v, s in zip(unique, seconds, strict=True)}
-    dynamics = technique.running_dynamics(samples)
-    return RunCadence.objects.create(
-        activity=activity,
-        avg_spm=summary.avg_spm,
-        median_spm=summary.median_spm,
-        running_s=summary.running_s,
-        median_speed_mps=summary.median_speed_mps,
-        histogram=histogram,
-        ground_contact_ms=dynamics.ground_contact_ms,
-        vertical_oscillation_mm=dynamics.vertical_oscillation_mm,
-        step_length_mm=dynamics.step_length_mm,
-    )
 
 
 def share_on_target(cadence: RunCadence, target_spm: float) -> float | None:
@@ -425,14 +423,16 @@ def assign_shoe(activity: Activity, shoe: Shoe | None, *, automatic: bool = Fals
 
 
 def auto_assign_shoes(
-    activities: Iterable[Activity], gear_names: dict[int, str] | None = None
+    activities: Iterable[Activity], gear_names: dict[int, str] | None = None, *, new: bool = False
 ) -> int:
     """Assign imported runs to shoes: the export's gear name if it names one, else the default.
 
     ``gear_names`` maps activity id to the gear named by a Strava export's activities.csv.
+    ``new`` says the runs were just created, so none has a shoe yet: their shoes are then
+    written in one statement.
     """
     gear_names = gear_names or {}
-    assigned = 0
+    chosen: list[tuple[Activity, Shoe]] = []
     shoes_by_runner: dict[int, list[Shoe]] = {}
     for activity in activities:
         if activity.sport != Sport.RUNNING:
@@ -440,6 +440,8 @@ def auto_assign_shoes(
         shoes = shoes_by_runner.setdefault(
             activity.runner_id, list(Shoe.objects.filter(runner_id=activity.runner_id))
         )
+        if not shoes:
+            continue  # nothing to choose from (choose_shoe would answer None)
         default = next((s for s in shoes if s.is_default), None)
         local_day = timezone.localtime(activity.start, _runner_zone(activity.runner)).date()
         key = shoe_rules.choose_shoe(
@@ -449,50 +451,12 @@ def auto_assign_shoes(
             gear_names.get(activity.pk, ""),
         )
         if key is not None:
-            assign_shoe(activity, next(s for s in shoes if str(s.pk) == key), automatic=True)
-            assigned += 1
-    return assigned
-
-
-def change_gates(
-    plan: RunPlan,
-    *,
-    weekdays: Sequence[int],
-    needs_signoff_before_start: bool,
-    needs_signoff_before_continuous: bool,
-) -> list[str]:
-    """A physio changes the run days or the review points of an active plan.
-
-    Returns what changed, in words; an empty list when nothing did. A sign-off already given
-    stays given.
-    """
-    if plan.status != PlanStatus.ACTIVE:
-        raise PlanError("This plan is no longer active.")
-    days = ",".join(str(d) for d in rtr.check_run_weekdays(weekdays))
-    changed: list[str] = []
-    if days != plan.run_weekdays:
-        changed.append("run days")
-    if needs_signoff_before_start != plan.needs_signoff_before_start:
-        changed.append(
-            "a review before the first run"
-            if needs_signoff_before_start
-            else "no review before the first run"
+            chosen.append((activity, next(s for s in shoes if str(s.pk) == key)))
+    if new:
+        ShoeUse.objects.bulk_create(
+            [ShoeUse(activity=activity, shoe=shoe, automatic=True) for activity, shoe in chosen]
         )
-    if needs_signoff_before_continuous != plan.needs_signoff_before_continuous:
-        changed.append(
-            "a review before running without walk breaks"
-            if needs_signoff_before_continuous
-            else "no review before running without walk breaks"
-        )
-    if changed:
-        plan.run_weekdays = days
-        plan.needs_signoff_before_start = needs_signoff_before_start
-        plan.needs_signoff_before_continuous = needs_signoff_before_continuous
-        plan.save(
-            update_fields=[
-                "run_weekdays",
-                "needs_signoff_before_start",
-                "needs_signoff_before_continuous",
-            ]
-        )
-    return changed
+    else:
+        for activity, shoe in chosen:
+            assign_shoe(activity, shoe, automatic=True)
+    return len(chosen)

@@ -112,7 +112,11 @@ def test_a_treadmill_run_without_gps_imports(alice: User) -> None:
     assert run.sub_sport == "treadmill" and run.name == "Treadmill run"
 
 
-def test_a_killed_import_resumes_where_it_stopped(alice: User) -> None:
+def test_a_killed_import_resumes_where_it_stopped(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH_FILES", 2)  # progress after every second file
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
     files = [(f"run{i}.fit", fit_run(start=START + timedelta(days=i))) for i in range(4)]
     batch = services.create_import(alice, [(name, [data]) for name, data in files])
     seen: list[int] = []
@@ -135,6 +139,38 @@ def test_a_killed_import_resumes_where_it_stopped(alice: User) -> None:
     assert (finished.imported, finished.done_files) == (4, 4)
     assert Activity.objects.filter(runner=alice).count() == 4
     assert ImportFile.objects.filter(batch=batch).count() == 4
+
+
+def test_a_crash_while_a_batch_is_written_leaves_no_half_written_run(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH_FILES", 3)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
+    files = [(f"run{i}.fit", fit_run(start=START + timedelta(days=i))) for i in range(7)]
+    batch = services.create_import(alice, [(name, [data]) for name, data in files])
+    real = services.after_import_many
+    written: list[int] = []
+
+    def crash_in_the_second_batch(*args: Any) -> None:
+        written.append(1)
+        if len(written) == 2:
+            raise OSError("disk full")  # after the batch's runs and streams were inserted
+        real(*args)
+
+    monkeypatch.setattr(services, "after_import_many", crash_in_the_second_batch)
+    with pytest.raises(OSError, match="disk full"):
+        services.run_import(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and (batch.done_files, batch.imported) == (3, 3)
+    assert ImportFile.objects.filter(batch=batch).count() == 3
+    runs = Activity.objects.filter(runner=alice)
+    assert runs.count() == 3 and all(hasattr(run, "streams") for run in runs)
+    assert all(hasattr(run, "cadence") for run in runs)  # every run whole, or not there at all
+    Import.objects.filter(pk=batch.pk).update(status="queued")
+    finished = services.run_import(batch.pk)
+    assert finished is not None and (finished.imported, finished.done_files) == (7, 7)
+    assert Activity.objects.filter(runner=alice).count() == 7
+    assert ImportFile.objects.filter(batch=batch).count() == 7
 
 
 def test_a_file_that_cannot_be_opened_stops_the_import_with_a_reason(alice: User) -> None:

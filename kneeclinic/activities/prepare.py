@@ -1,0 +1,130 @@
+"""What the parse worker hands back for one file: summaries, packed streams, cadence figures.
+
+An import runs ``prepare`` in the sandbox worker (``kneeclinic.activities.sandbox``) instead of
+the bare parser, so that the work that needs the per-second streams is done there, beside the
+parsing, and only small results come back over the pipe: the activity's summary, its streams
+already compressed for storage, and the cadence figures of the back-to-running area. The
+import's own process then only writes rows. Nothing here touches the database or Django, so the
+worker can load it under its limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kneeclinic.activities import streams
+from kneeclinic.domain import technique
+from kneeclinic.domain.activity import Activity, FloatArray, Samples
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """A run's cadence over its running part, as the back-to-running area stores it."""
+
+    avg_spm: float
+    median_spm: float
+    running_s: float
+    median_speed_mps: float | None
+    histogram: dict[str, float]
+    ground_contact_ms: float | None
+    vertical_oscillation_mm: float | None
+    step_length_mm: float | None
+
+    def fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One activity of a file, ready to store: ``activity.samples`` is dropped for ``blob``."""
+
+    activity: Activity
+    points: int
+    blob: bytes  # streams.pack of the samples; empty without samples
+    cadence: Cadence | None  # from the streams, whatever the sport (the import may change it)
+
+
+def prepare(name: str, data: bytes) -> list[Prepared]:
+    """The worker's entry: parse one file and prepare each of its activities."""
+    from kneeclinic.domain.parsers import parse
+
+    return [prepared(item) for item in parse(name, data)]
+
+
+def prepared(item: Activity) -> Prepared:
+    samples = item.samples
+    if samples is None or len(samples) == 0:
+        return Prepared(dataclasses.replace(item, samples=None), 0, b"", None)
+    return Prepared(
+        dataclasses.replace(item, samples=None),
+        len(samples),
+        streams.pack(samples),
+        cadence_of(samples),
+    )
+
+
+def cadence_of(samples: Samples | None) -> Cadence | None:
+    """Cadence, its time per value and the running dynamics; None without running cadence.
+
+    The figures of ``technique.summarise`` (time-weighted over the running samples) and the
+    running time per cadence value, from one sort of the running samples.
+    """
+    if samples is None or samples.cadence_spm is None:
+        return None
+    mask = technique.running_mask(samples)
+    weights = technique.sample_durations_s(samples.time_s)
+    run_w = weights[mask]
+    if not mask.any() or float(run_w.sum()) <= 0:
+        return None
+    values = samples.cadence_spm[mask]
+    order = np.argsort(values, kind="stable")
+    ordered, ordered_w = values[order], run_w[order]
+    speed_median: float | None = None
+    if samples.speed_mps is not None:
+        speed = samples.speed_mps[mask]
+        known = np.isfinite(speed)
+        if known.any() and float(run_w[known].sum()) > 0:
+            speed_median = _weighted_median(speed[known], run_w[known])
+    rounded = np.round(ordered, 3)
+    starts = np.flatnonzero(np.concatenate(([True], rounded[1:] != rounded[:-1])))
+    seconds = np.add.reduceat(ordered_w, starts)
+    times = seconds.tolist()
+    if not np.array_equal(seconds, np.rint(seconds)):  # whole seconds round to themselves
+        times = [round(t, 3) for t in times]
+    histogram = dict(zip(map(_label, rounded[starts].tolist()), times, strict=True))
+    dynamics = technique.running_dynamics(samples)
+    return Cadence(
+        avg_spm=float(np.average(values, weights=run_w)),
+        median_spm=_median_of_sorted(ordered, ordered_w),
+        running_s=float(run_w.sum()),
+        median_speed_mps=speed_median,
+        histogram=histogram,
+        ground_contact_ms=dynamics.ground_contact_ms,
+        vertical_oscillation_mm=dynamics.vertical_oscillation_mm,
+        step_length_mm=dynamics.step_length_mm,
+    )
+
+
+def _weighted_median(values: FloatArray, weights: FloatArray) -> float:
+    if bool(np.all(weights == 1.0)):  # the running sums are exact: the middle, without a sort
+        middle = (values.size + 1) // 2 - 1
+        return float(np.partition(values, middle)[middle])
+    order = np.argsort(values, kind="stable")
+    return _median_of_sorted(values[order], weights[order])
+
+
+def _median_of_sorted(values: FloatArray, weights: FloatArray) -> float:
+    """The value at half the total weight (as ``technique.summarise`` takes it)."""
+    cumulative = np.cumsum(weights)
+    return float(values[int(np.searchsorted(cumulative, cumulative[-1] / 2.0))])
+
+
+@functools.lru_cache(maxsize=65536)
+def _label(value: float) -> str:
+    """A cadence value as the histogram's key (values recur from run to run)."""
+    return f"{value:g}"
