@@ -394,8 +394,10 @@ def reason_not_measured(
     return f"its tests pass ({len(cases) - len(skipped)} passed) but record no figure"
 
 
-def render(log: Path) -> str:
+def render(log: Path, note: str = "") -> str:
     figures, start, end = read_log(log)
+    if note:
+        start["note"] = note
     cases_by_module: dict[str, list[dict[str, str]]] = defaultdict(list)
     for case in end.get("cases", []):
         cases_by_module[case["module"]].append(case)
@@ -497,7 +499,8 @@ def main() -> int:
         began = time.monotonic()
         soak(args, log)
         print(f"\nThe soak took {(time.monotonic() - began) / 60:.0f} min; its log: {log}")
-    args.out.write_text(render(log), encoding="utf-8")
+    # A note given with --from-log replaces the run's own.
+    args.out.write_text(render(log, args.note if args.from_log else ""), encoding="utf-8")
     print(f"Wrote {args.out}")
     figures, _, _ = read_log(log)
     return 1 if any(not f["passed"] for f in figures) else 0
