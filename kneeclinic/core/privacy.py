@@ -33,7 +33,13 @@ EXPORT_LINK_LIFETIME = timedelta(days=7)
 ERASURE_GRACE = timedelta(days=7)
 # Never exported: secrets and internal bookkeeping.
 EXCLUDED_MODELS = frozenset(
-    {"core.apitoken", "core.calendarfeed", "core.dataexport", "core.erasurerequest"}
+    {
+        "core.apitoken",
+        "core.calendarfeed",
+        "core.dataexport",
+        "core.erasurerequest",
+        "core.idempotentrequest",  # the API's kept answers to retried writes, gone within a day
+    }
 )
 EXCLUDED_USER_FIELDS = ("password", "is_superuser", "is_staff", "groups", "user_permissions")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -185,6 +185,18 @@ def test_an_upload_retried_with_a_new_multipart_boundary_is_the_same_request(
     assert Import.objects.filter(runner=alice).count() == 1
 
 
+def test_kept_answers_are_not_exported_and_go_with_the_account(
+    client: Client, alice: User, writer: str
+) -> None:
+    from kneeclinic.core import privacy
+
+    assert _pain(client, writer, "key-7", note="kept for a day").status_code == 201
+    assert IdempotentRequest.objects.filter(user=alice).exists()
+    assert IdempotentRequest not in privacy.owned_records(alice)
+    alice.delete()
+    assert not IdempotentRequest.objects.exists()
+
+
 @pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9", "tab\there"])
 def test_a_malformed_key_is_refused_and_changes_nothing(
     client: Client, alice: User, writer: str, key: str
