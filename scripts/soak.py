@@ -3,10 +3,10 @@
 It runs, with ``KNEECLINIC_SOAK=1`` (full counts and durations) and ``KNEECLINIC_RELIABILITY_LOG``
 pointing at a fresh JSON-lines file, every test file of the plan: everything under
 tests/security, tests/resilience and tests/fuzz, and any other test file that records a plan
-figure through ``tests.reliability.record``. The load tests (T33-T35) run last, on their own,
-so nothing else competes with them for the machine. Then it writes docs/reliability.md: the
-machine, the date, and for each test T01-T40 every figure measured with its pass figure and
-result, or the reason it was not measured.
+figure through ``tests.reliability.record`` or names a test of the plan in its docstring's
+first line. The load tests (T33-T35) run last, on their own, so nothing else competes with them
+for the machine. Then it writes docs/reliability.md: the machine, the date, and for each test
+T01-T40 every figure measured with its pass figure and result, or the reason it was not measured.
 
 Options::
 
@@ -146,6 +146,11 @@ def _ids_in(path: Path) -> set[str]:
     return set(ID_LITERAL.findall(text)) | set(ID_WORD.findall(first))
 
 
+def _names_an_id_first(text: str) -> bool:
+    stripped = text.lstrip()
+    return stripped.startswith('"""') and bool(ID_WORD.search(stripped[3:].split("\n", 1)[0]))
+
+
 def plan_files() -> dict[Path, set[str]]:
     """Each test file of the plan, with the test ids it mentions."""
     found: dict[Path, set[str]] = {}
@@ -153,8 +158,11 @@ def plan_files() -> dict[Path, set[str]]:
         text = path.read_text(encoding="utf-8", errors="replace")
         in_folder = path.relative_to(TESTS).parts[0] in PLAN_FOLDERS
         records = "tests.reliability import" in text and "record" in text
-        if in_folder or records:
-            found[path] = _ids_in(path)
+        ids = _ids_in(path)
+        # A file elsewhere belongs to the plan when it records a figure, or names a test of
+        # the plan in its docstring's first line ("The authorisation matrix (... T01/T22)").
+        if in_folder or records or (ids and _names_an_id_first(text)):
+            found[path] = ids
     return found
 
 
