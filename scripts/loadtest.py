@@ -714,6 +714,13 @@ def run_load(
     progress: bool = False,
 ) -> Result:
     """Start a server, seed it, drive it at ``rate`` requests a second for ``seconds``."""
+    import resource
+
+    # A slow server leaves many requests open at once: let the client hold that many sockets.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else 65536
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
     # A runner for every 4 requests a second: none comes near the API's per-user throttle
     # (600 a minute), and no one's diary or notes grow faster than a busy clinic's would.
     runners = runners or max(8, math.ceil(rate / 4))
