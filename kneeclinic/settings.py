@@ -213,6 +213,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kneeclinic.core.middleware.RequestIdMiddleware",
+    "kneeclinic.core.middleware.DownloadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
