@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from kneeclinic import __version__
 from kneeclinic.accounts.models import User
 from kneeclinic.core.models import DataExport, ErasureRequest
 
+logger = logging.getLogger(__name__)
 EXPORT_FORMAT = 1
 EXPORT_LINK_LIFETIME = timedelta(days=7)
 ERASURE_GRACE = timedelta(days=7)
@@ -304,6 +306,25 @@ def erase_account(user: User) -> None:
         storage.path_of(sha).unlink(missing_ok=True)
     for code in exports:
         (exports_dir() / f"{code}.zip").unlink(missing_ok=True)
+    _flush_sqlite_wal()
+
+
+def _flush_sqlite_wal() -> None:
+    """Move SQLite's write-ahead log into the database file and empty it.
+
+    ``secure_delete`` overwrites the deleted rows in the database's pages, but the WAL still
+    holds earlier copies of those pages (with the erased text) until a checkpoint resets it;
+    a running server, whose connections stay open, may never truncate it by itself.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = cursor.fetchone()[0]
+    if busy:
+        logger.warning(
+            "erasure: open readers kept the WAL from being emptied; a later checkpoint will"
+        )
 
 
 def _unreferenced(files: models.QuerySet[Any]) -> list[Any]:
