@@ -174,7 +174,8 @@ def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> St
 def get_run(request: AuthenticatedRequest, code: UUID, streams: bool = False) -> RunDetail:
     run = _run(request, code)
     audit(request, run.runner, "view", "activity", run.code)
-    detail = RunDetail.from_orm(run)
+    # Built from the summary fields: the model's own `streams` (its stored row) is not the API's.
+    detail = RunDetail(**RunOut.from_orm(run).model_dump())
     samples = services.load_samples(run) if streams else None
     if samples is not None:
         detail.streams = {
