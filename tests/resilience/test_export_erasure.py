@@ -267,7 +267,7 @@ Activity.objects.bulk_create([
     for i in range(1000)
 ])
 export = privacy.start_export(runner)
-from kneeclinic.core.tasks import build_export_task
+from kneeclinic.core.tasks import build_export as build_export_task
 build_export_task.enqueue(export.pk)
 began = time.monotonic()
 while DataExport.objects.get(pk=export.pk).status not in ("ready", "failed"):
