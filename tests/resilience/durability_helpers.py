@@ -8,7 +8,7 @@
 * Run as ``python -m tests.resilience.durability_helpers worker [--kill-in-commit N]`` it is
   the harness's worker: it first resumes imports left by a killed worker (as the import page
   does when its runner looks), then runs ``kneeclinic worker``. With ``--kill-in-commit N`` it
-  SIGKILLs itself inside the transaction of the N-th activity, just before COMMIT.
+  SIGKILLs itself inside the N-th transaction that writes activities, just before COMMIT.
 """
 
 from __future__ import annotations
@@ -504,29 +504,36 @@ def _resume_stalled_imports() -> int:
     return resumed
 
 
-def _kill_in_commit(nth_activity: int) -> None:
-    """SIGKILL this process group inside the transaction of the N-th activity, before COMMIT."""
+def _kill_in_commit(nth: int) -> None:
+    """SIGKILL this process group inside the N-th transaction that writes activity files.
+
+    The kill comes after the transaction's statements and before its COMMIT (however the
+    importer writes its rows), and the log says how many activity files it had written.
+    """
     from django.db import connections
-    from django.db.models.signals import post_save
 
-    from kneeclinic.activities.models import ActivityFile
-
-    seen = {"activities": 0}
     wrapper = connections["default"]
     commit = wrapper.commit
-
-    def count(**_: object) -> None:
-        seen["activities"] += 1
+    seen = {"count": _activity_files(wrapper), "transactions": 0}
 
     def killing_commit() -> None:
-        if seen["activities"] >= nth_activity:
-            sys.stdout.write("durability: killed inside the commit\n")
-            sys.stdout.flush()
-            os.killpg(os.getpgid(0), signal.SIGKILL)
+        written = _activity_files(wrapper)
+        if written > seen["count"]:
+            seen["count"] = written
+            seen["transactions"] += 1
+            if seen["transactions"] >= nth:
+                sys.stdout.write(f"durability: killed inside the commit at {written} files\n")
+                sys.stdout.flush()
+                os.killpg(os.getpgid(0), signal.SIGKILL)
         commit()
 
-    post_save.connect(count, sender=ActivityFile, weak=False)
     wrapper.commit = killing_commit  # type: ignore[method-assign]
+
+
+def _activity_files(wrapper: Any) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM activities_activityfile")
+        return int(cursor.fetchone()[0])
 
 
 def _worker_main(argv: list[str]) -> None:
