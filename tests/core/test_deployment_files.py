@@ -234,6 +234,22 @@ def test_containerfile_is_multi_stage_non_root_and_locked() -> None:
     check_command(argv[1:], "deploy/Containerfile CMD")
 
 
+def test_containerfile_health_check_and_uv_match_the_project() -> None:
+    text = CONTAINERFILE.read_text()
+    check = re.search(r"^HEALTHCHECK .*? CMD (\[.*\])\s*$", text, flags=re.MULTILINE)
+    assert check, "the image has no health check"
+    argv = json.loads(check.group(1))
+    assert argv[:2] == ["python", "-c"]
+    compile(argv[2], "HEALTHCHECK", "exec")
+    assert "/healthz" in argv[2]
+    assert "X-Forwarded-Proto" in argv[2]  # or the HTTPS redirect answers instead of the app
+    makefile = (ROOT / "Makefile").read_text()
+    wanted = re.search(r"^UV_VERSION := (\S+)", makefile, flags=re.MULTILINE)
+    pinned = re.search(r"^ARG UV_VERSION=(\S+)", text, flags=re.MULTILINE)
+    assert wanted and pinned
+    assert pinned.group(1) == wanted.group(1), "the image and make install use different uv"
+
+
 def test_every_setting_the_recipe_names_exists() -> None:
     """A variable in the guide or the deploy files that settings.py never reads is a typo."""
     source = (ROOT / "kneeclinic" / "settings.py").read_text()
