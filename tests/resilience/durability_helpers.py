@@ -6,9 +6,9 @@
 * ``activity_zip()``: a ZIP of generated runs as FIT, GPX, TCX and ``.gpx.gz``, with exact
   duplicates and corrupt files, and what the importer must make of it (by content hash).
 * Run as ``python -m tests.resilience.durability_helpers worker [--kill-in-commit N]`` it is
-  the harness's worker: it first resumes imports left by a killed worker (as the import page
-  does when its runner looks), then runs ``kneeclinic worker``. With ``--kill-in-commit N`` it
-  SIGKILLs itself inside the N-th transaction that writes activities, just before COMMIT.
+  ``kneeclinic worker`` (which queues again the imports a stopped worker left); with
+  ``--kill-in-commit N`` it SIGKILLs itself inside the N-th transaction that writes
+  activities, just before COMMIT.
 """
 
 from __future__ import annotations
@@ -488,22 +488,6 @@ def blobs_on_disk(install: Install) -> set[str]:
 # --- the harness's worker ---------------------------------------------------------------------
 
 
-def _resume_stalled_imports() -> int:
-    """Enqueue every unfinished import without a live worker, as the import page does."""
-    from django.db import transaction
-
-    from kneeclinic.activities import services
-    from kneeclinic.activities.models import Import
-
-    resumed = 0
-    for batch in Import.objects.filter(status__in=[Import.Status.QUEUED, Import.Status.RUNNING]):
-        if services.needs_restart(batch):
-            with transaction.atomic():
-                services.enqueue(batch)
-            resumed += 1
-    return resumed
-
-
 def _kill_in_commit(nth: int) -> None:
     """SIGKILL this process group inside the N-th transaction that writes activity files.
 
@@ -541,9 +525,6 @@ def _worker_main(argv: list[str]) -> None:
     import django
 
     django.setup()
-    resumed = _resume_stalled_imports()
-    sys.stdout.write(f"durability: resumed {resumed} import(s)\n")
-    sys.stdout.flush()
     if argv[:1] == ["--kill-in-commit"]:
         _kill_in_commit(int(argv[1]))
     from kneeclinic.cli import main

@@ -3,10 +3,10 @@
 A ZIP of runs (FIT, GPX, TCX and .gpx.gz, 3 exact duplicates, 5 corrupt files) is imported by
 the real worker (`kneeclinic worker`, django-tasks-db, the parse sandbox). The worker's whole
 process group is SIGKILLed at a uniformly random moment of its remaining run, again and again,
-and once inside the transaction of one file just before COMMIT (a hook in the harness's worker,
-not in the product). After each kill the harness waits out the import's lease (by ageing it,
-not by sleeping two minutes) and starts a worker, which resumes the import as the import page
-does. At the end: the activity set equals the expected one by content hash, every activity's
+and once inside a transaction of the import just before COMMIT (a hook in the harness's
+worker, not in the product). After each kill the harness waits out the import's lease (by
+ageing it, not by sleeping two minutes) and starts a worker, which queues the import again by
+itself. At the end: the activity set equals the expected one by content hash, every activity's
 streams equal the source's, no activity lacks its file or streams, the blobs on disk are the
 blobs referenced, the report names the corrupt files, and ``integrity_check`` is ok.
 """
@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -231,3 +232,32 @@ def test_t28_a_worker_killed_at_random_moments_resumes_to_exactly_the_expected_r
     assert orphans == 0, (on_disk, stored_rows, referenced)
     assert integrity == "ok"
     assert elapsed < 600
+
+
+def test_the_worker_queues_again_the_imports_a_stopped_worker_left(
+    alice: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kneeclinic.activities.models import Import
+    from kneeclinic.activities.tasks import resume_stalled_imports
+
+    old = timezone.now() - timedelta(minutes=10)
+    killed = Import.objects.create(runner=alice, status="running", heartbeat_at=old)
+    lost = Import.objects.create(runner=alice, status="queued", created_at=old)
+    live = Import.objects.create(runner=alice, status="running", heartbeat_at=timezone.now())
+    done = Import.objects.create(runner=alice, status="done", heartbeat_at=old)
+    with django_capture_on_commit_callbacks() as queued:
+        assert resume_stalled_imports() == 2
+    assert len(queued) == 2
+    for batch in (killed, lost):
+        batch.refresh_from_db()
+        assert batch.status == "queued" and batch.heartbeat_at and batch.heartbeat_at > old
+    live.refresh_from_db()
+    done.refresh_from_db()
+    assert (live.status, done.status) == ("running", "done")
+    with django_capture_on_commit_callbacks() as again:
+        assert resume_stalled_imports() == 0  # not queued twice while it waits for the worker
+    assert not again
