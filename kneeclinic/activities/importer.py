@@ -530,9 +530,12 @@ def _plan(
         activity = services.new_activity(runner, item, member.metadata)
         known.add(activity)
         rows.activities.append(activity)
-        row = services.streams_row(activity, None, item.laps, packed=(ready.blob, ready.points))
-        if row is not None:
-            rows.streams.append(row)
+        if ready.points or ready.laps:  # as services.streams_row
+            rows.streams.append(
+                ActivityStreams(
+                    activity=activity, blob=ready.blob, points=ready.points, laps=ready.laps
+                )
+            )
         rows.files.append(
             ActivityFile(
                 activity=activity,

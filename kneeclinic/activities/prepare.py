@@ -41,11 +41,16 @@ class Cadence:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """One activity of a file, ready to store: ``activity.samples`` is dropped for ``blob``."""
+    """One activity of a file, ready to store.
+
+    ``activity`` comes without its samples and laps: they are in ``blob`` and ``laps``, in
+    the form they are stored in (plain values are also quicker to send back than objects).
+    """
 
     activity: Activity
     points: int
     blob: bytes  # streams.pack of the samples; empty without samples
+    laps: list[dict[str, Any]]  # streams.laps_to_json
     cadence: Cadence | None  # from the streams, whatever the sport (the import may change it)
 
 
@@ -58,14 +63,11 @@ def prepare(name: str, data: bytes) -> list[Prepared]:
 
 def prepared(item: Activity) -> Prepared:
     samples = item.samples
+    bare = dataclasses.replace(item, samples=None, laps=())
+    laps = streams.laps_to_json(item.laps)
     if samples is None or len(samples) == 0:
-        return Prepared(dataclasses.replace(item, samples=None), 0, b"", None)
-    return Prepared(
-        dataclasses.replace(item, samples=None),
-        len(samples),
-        streams.pack(samples),
-        cadence_of(samples),
-    )
+        return Prepared(bare, 0, b"", laps, None)
+    return Prepared(bare, len(samples), streams.pack(samples), laps, cadence_of(samples))
 
 
 def cadence_of(samples: Samples | None) -> Cadence | None:

@@ -47,7 +47,7 @@ MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 CPU_LIMIT_S = 30
 WALL_TIMEOUT_S = 60.0
 DEFAULT_ENTRY = "kneeclinic.domain.parsers:parse"
-PIPE_BYTES = 1024 * 1024  # a typical FIT file fits in the pipe while the caller works
+PIPE_BYTES = 1024 * 1024  # a typical FIT file, or several replies, fit in a pipe
 START_TIMEOUT_S = 60.0  # for the worker to start and load the parsers
 
 _REQUEST = struct.Struct(">II")  # name length, data length
@@ -216,10 +216,13 @@ class ParseSandbox:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
         )
         self._process = process
-        stdin = _pipes(process)[0]
+        stdin, stdout = _pipes(process)
         os.set_blocking(stdin.fileno(), False)
-        with contextlib.suppress(AttributeError, OSError):  # Linux: room for a whole file
-            fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        # Linux: room for a whole file one way, and for several replies the other, so that
+        # the worker reads on while the caller is busy writing what it had.
+        for pipe in (stdin, stdout):
+            with contextlib.suppress(AttributeError, OSError):
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
             ready = _read_exact(_pipes(process)[1], 1, time.monotonic() + START_TIMEOUT_S)
         except (TimeoutError, EOFError, OSError):

@@ -60,19 +60,15 @@ def new_activity(
 
 
 def streams_row(
-    activity: Activity,
-    samples: domain.Samples | None,
-    laps: tuple[domain.Lap, ...],
-    *,
-    packed: tuple[bytes, int] | None = None,
+    activity: Activity, samples: domain.Samples | None, laps: tuple[domain.Lap, ...]
 ) -> ActivityStreams | None:
-    """The (unsaved) streams and laps of a run; ``packed`` is (blob, points) packed already."""
-    if packed is None and samples is not None and len(samples) > 0:
-        packed = (streams.pack(samples), len(samples))
-    if packed is not None and packed[1] > 0:
-        blob, points = packed
+    """The (unsaved) streams and laps of a run, if it has either."""
+    if samples is not None and len(samples) > 0:
         return ActivityStreams(
-            activity=activity, blob=blob, points=points, laps=streams.laps_to_json(laps)
+            activity=activity,
+            blob=streams.pack(samples),
+            points=len(samples),
+            laps=streams.laps_to_json(laps),
         )
     if laps:
         return ActivityStreams(

@@ -437,9 +437,11 @@ def auto_assign_shoes(
     for activity in activities:
         if activity.sport != Sport.RUNNING:
             continue
-        shoes = shoes_by_runner.setdefault(
-            activity.runner_id, list(Shoe.objects.filter(runner_id=activity.runner_id))
-        )
+        shoes = shoes_by_runner.get(activity.runner_id)
+        if shoes is None:  # once per runner
+            shoes = shoes_by_runner[activity.runner_id] = list(
+                Shoe.objects.filter(runner_id=activity.runner_id)
+            )
         if not shoes:
             continue  # nothing to choose from (choose_shoe would answer None)
         default = next((s for s in shoes if s.is_default), None)
