@@ -110,7 +110,7 @@ def test_t30_every_acknowledged_write_survives_kills_of_the_whole_server_exactly
     record("T30", "whole test", round(elapsed, 1), "", True, unit="s")
 
     assert not ledger.failures, ledger.failures[:5]
-    assert acks_at_kill[-1] > acks_at_kill[0] > 0, "writes were acknowledged between the kills"
+    assert acks_at_kill[-1] > acks_at_kill[0], "writes were acknowledged between the kills"
     assert not lost, lost[:10]
     assert not doubled, doubled[:10]
     assert not wrong_code, wrong_code[:10]
