@@ -169,6 +169,14 @@ def _wait_until_up(server: Server, with_worker: bool) -> None:
         time.sleep(0.3)
 
 
+def machine_load() -> float:
+    """The machine's 1-minute load average (above the core count, others compete for the CPU)."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def server_rss_mb(root_pid: int) -> float:
     """Resident memory of a process and all its descendants (gunicorn, its workers, the worker)."""
     children: dict[int, list[int]] = {}
@@ -307,6 +315,7 @@ class Result:
     database: str
     samples: list[Sample] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (minute, MB)
+    load_average: list[float] = field(default_factory=list)  # the machine's, at each RSS sample
     imports: list[dict[str, Any]] = field(default_factory=list)
     upload_samples: list[Sample] = field(default_factory=list)
     late_starts: int = 0  # requests the client itself sent > 50 ms after they were due
@@ -333,6 +342,8 @@ class Result:
             "rss_mb": self.rss_mb,
             "rss_growth_pct": self.rss_growth_pct(),
             "late_starts": self.late_starts,
+            "load_average": round(max(self.load_average, default=0.0), 1),
+            "cores": os.cpu_count() or 0,
             "imports": len(self.imports),
             "import_failures": sum(1 for i in self.imports if not i["ok"]),
             "import_max_s": max((i["seconds"] for i in self.imports), default=0.0),
@@ -650,6 +661,7 @@ async def _drive(
                 return
             await asyncio.sleep(max(0.0, at - loop.time()))
             mb = server_rss_mb(server.process.pid)
+            result.load_average.append(machine_load())
             result.rss_mb.append((round((loop.time() - t0) / 60, 2), round(mb, 1)))
             if progress:
                 done = result.samples
@@ -773,6 +785,10 @@ def describe(summary: dict[str, Any]) -> str:
             f"  imports: {summary['imports']}, failures {summary['import_failures']}, slowest "
             f"{summary['import_max_s']} s; upload requests {summary['upload_latency_ms']}"
         )
+    lines.append(
+        f"  the machine's highest 1-minute load average: {summary['load_average']} on "
+        f"{summary['cores']} cores"
+    )
     lines.append(
         f"  server start {summary['start_s']} s, seeding {summary['seed_s']} s, "
         f"log-ins {summary['login_s']} s; the client used {summary['client_cpu_pct']} % of a core"

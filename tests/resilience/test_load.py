@@ -85,6 +85,10 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
     record(
         test_id, "load client's CPU (same machine)", summary["client_cpu_pct"], "", True, unit="%"
     )
+    record(
+        test_id, "machine's highest 1-minute load average (other work included)",
+        f"{summary['load_average']:g} on {summary['cores']} cores", "", True,
+    )  # fmt: skip
     if result.late_starts:
         # The client itself fell behind its schedule: the machine is too busy to measure.
         record(test_id, "requests the client sent late (> 50 ms)", result.late_starts, "", True)
