@@ -1,0 +1,93 @@
+"""What the parse worker hands back: the cadence figures and streams the import stores."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from kneeclinic.activities import prepare, streams
+from kneeclinic.domain import technique
+from kneeclinic.domain.activity import Samples
+from kneeclinic.domain.parsers import parse
+from tests.activities.helpers import fit_run
+
+
+def a_run_with_pauses_and_walks(seed: int) -> Samples:
+    rng = np.random.default_rng(seed)
+    n = 2000
+    gaps = rng.choice([1.0, 1.0, 1.0, 0.5, 2.0, 30.0], size=n)  # uneven, with pauses
+    cadence = np.round(rng.normal(165, 12, n) * 64) / 64  # steps/min on a 1/64 grid
+    cadence[rng.random(n) < 0.05] = np.nan  # sensor drop-outs
+    cadence[rng.random(n) < 0.05] = 110.0  # walking
+    speed = rng.normal(3.0, 0.6, n)
+    speed[rng.random(n) < 0.03] = 0.4  # stopped
+    return Samples(
+        time_s=np.cumsum(gaps).astype(np.float64),
+        speed_mps=speed,
+        cadence_spm=cadence,
+        stance_time_ms=rng.normal(250, 10, n),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cadence_figures_are_those_of_the_domain_summary(seed: int) -> None:
+    samples = a_run_with_pauses_and_walks(seed)
+    summary = technique.summarise(samples)
+    figures = prepare.cadence_of(samples)
+    assert summary is not None and figures is not None
+    assert figures.avg_spm == summary.avg_spm
+    assert figures.median_spm == summary.median_spm
+    assert figures.running_s == summary.running_s
+    assert figures.median_speed_mps == summary.median_speed_mps
+    # the histogram is the running time at each cadence value, to the millisecond
+    mask = technique.running_mask(samples)
+    assert samples.cadence_spm is not None
+    weights = technique.sample_durations_s(samples.time_s)[mask]
+    values = np.round(samples.cadence_spm[mask], 3)
+    expected = {
+        f"{value:g}": round(float(weights[values == value].sum()), 3) for value in np.unique(values)
+    }
+    assert figures.histogram == expected
+    assert sum(figures.histogram.values()) == pytest.approx(summary.running_s)
+    dynamics = technique.running_dynamics(samples)
+    assert figures.ground_contact_ms == dynamics.ground_contact_ms
+    assert figures.step_length_mm is None
+
+
+def test_no_running_cadence_gives_no_figures() -> None:
+    walk = Samples(time_s=np.arange(100.0), cadence_spm=np.full(100, 110.0))
+    assert prepare.cadence_of(walk) is None
+    assert prepare.cadence_of(Samples(time_s=np.arange(3.0))) is None
+    assert prepare.cadence_of(None) is None
+
+
+def test_a_prepared_file_carries_packed_streams_laps_and_cadence() -> None:
+    [ready] = prepare.prepare("run.fit", fit_run(seconds=600))
+    [item] = parse("run.fit", fit_run(seconds=600))
+    assert ready.activity.samples is None and ready.activity.laps == ()
+    assert ready.activity.start == item.start and ready.points == 600
+    assert ready.laps == streams.laps_to_json(item.laps)
+    assert item.samples is not None
+    back = streams.unpack(ready.blob)
+    assert np.allclose(back.time_s, item.samples.time_s)
+    assert ready.cadence is not None and ready.cadence.median_spm == pytest.approx(170.0)
+
+
+def test_streams_stored_in_the_earlier_layout_still_read() -> None:
+    """Layout 2: every difference (the first one from zero) as a 32-bit integer."""
+    distance = np.array([0.0, 2.5, 5.25, 7.0])
+    whole = np.round(distance * streams.SCALES["distance_m"]).astype(np.int64)
+    time = np.arange(4.0) * streams.SCALES["time_s"]
+    body = b"".join(
+        np.diff(values.astype(np.int64), prepend=0).astype("<i4").tobytes()
+        for values in (time, whole)
+    )
+    header = json.dumps({"names": ["time_s", "distance_m"], "length": 4}).encode()
+    blob = struct.pack(">BI", 2, len(header)) + header + zlib.compress(body, 1)
+    back = streams.unpack(blob)
+    assert back.distance_m is not None
+    assert np.allclose(back.distance_m, distance) and np.allclose(back.time_s, np.arange(4.0))
