@@ -9,8 +9,9 @@ is killed when they fail. The pass figure is 100 % killed, and the matrices must
 ``make soak`` this file runs them once more unmutated next to the mutants.
 
 Each mutant run stops at its first failure (``-x``). Every mutant needs its own pytest process
-(with its own test database), so this runs under ``make soak`` only, as the plan's cadence says. The extra actors the matrices lacked (an ended link, a physio who left their clinic,
-a session without the second factor) are in test_authz_actors.py.
+(with its own test database), so this runs under ``make soak`` only, as the plan's cadence
+says. The extra actors the matrices lacked (an ended link, a physio who left their clinic, a
+session without the second factor) are in test_authz_actors.py.
 """
 
 from __future__ import annotations
