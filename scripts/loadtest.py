@@ -177,8 +177,7 @@ def machine_load() -> float:
         return 0.0
 
 
-def server_rss_mb(root_pid: int) -> float:
-    """Resident memory of a process and all its descendants (gunicorn, its workers, the worker)."""
+def _process_tree(root_pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -189,11 +188,18 @@ def server_rss_mb(root_pid: int) -> float:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
-    total_kb = 0
-    todo = [root_pid]
+    found, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo.extend(children.get(pid, []))
+    return found
+
+
+def server_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants (gunicorn, its workers, the worker)."""
+    total_kb = 0
+    for pid in _process_tree(root_pid):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -201,6 +207,18 @@ def server_rss_mb(root_pid: int) -> float:
         except OSError:
             continue
     return total_kb / 1024
+
+
+def server_cpu_s(root_pid: int) -> float:
+    """CPU seconds used so far by a process and its living descendants (not PostgreSQL's)."""
+    ticks = 0
+    for pid in _process_tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +341,8 @@ class Result:
     seed_s: float = 0.0
     start_s: float = 0.0
     client_cpu_pct: float = 0.0  # the load client's own CPU use during the run, % of one core
+    server_cpu_s: float = 0.0  # CPU the server's processes used during the run
+    client_cpu_s: float = 0.0
     server_log_tail: str = ""
 
     def summary(self) -> dict[str, Any]:
@@ -352,6 +372,7 @@ class Result:
             "seed_s": round(self.seed_s, 1),
             "start_s": round(self.start_s, 1),
             "client_cpu_pct": round(self.client_cpu_pct),
+            "cpu_ms_per_request": self.cpu_ms_per_request(),
         }
 
     def throughput(self) -> float:
@@ -359,6 +380,19 @@ class Result:
         ok = [s for s in self.samples if not s.error]
         end = max((s.due + s.latency_ms / 1000 for s in ok), default=0.0)
         return round(len(ok) / max(end, self.seconds), 1) if ok else 0.0
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        """CPU time per answered request, of the server and of the client: a figure a busy machine
+        does not distort much, and the capacity it implies for a machine given to the server."""
+        answered = len([s for s in self.samples if not s.error]) or 1
+        server = 1000 * self.server_cpu_s / answered
+        client = 1000 * self.client_cpu_s / answered
+        cores = os.cpu_count() or 1
+        return {
+            "server": round(server, 1),
+            "client": round(client, 1),
+            "capacity_per_s": round(cores * 1000 / (server + client)) if server + client else 0,
+        }
 
     def errors(self) -> list[Sample]:
         return [s for s in self.samples if s.error]
@@ -685,6 +719,7 @@ async def _drive(
     n = 0
     interval = 1.0 / rate
     cpu_began = time.process_time()
+    server_cpu_began = server_cpu_s(server.process.pid)
     while True:
         due = t0 + n * interval
         if due >= stop_at:
@@ -700,7 +735,9 @@ async def _drive(
         if len(tasks) > 5000:
             tasks = [t for t in tasks if not t.done()]
     await asyncio.gather(*tasks)
-    result.client_cpu_pct = 100 * (time.process_time() - cpu_began) / (loop.time() - t0)
+    result.client_cpu_s = time.process_time() - cpu_began
+    result.client_cpu_pct = 100 * result.client_cpu_s / (loop.time() - t0)
+    result.server_cpu_s = server_cpu_s(server.process.pid) - server_cpu_began
     await asyncio.gather(*upload_tasks)
     await asyncio.gather(*pending_imports)
     await rss_task
@@ -785,6 +822,11 @@ def describe(summary: dict[str, Any]) -> str:
             f"  imports: {summary['imports']}, failures {summary['import_failures']}, slowest "
             f"{summary['import_max_s']} s; upload requests {summary['upload_latency_ms']}"
         )
+    cpu = summary["cpu_ms_per_request"]
+    lines.append(
+        f"  CPU per answered request: server {cpu['server']} ms, client {cpu['client']} ms; "
+        f"a machine given to them alone would answer about {cpu['capacity_per_s']}/s"
+    )
     lines.append(
         f"  the machine's highest 1-minute load average: {summary['load_average']} on "
         f"{summary['cores']} cores"

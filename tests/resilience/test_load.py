@@ -89,6 +89,12 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
         test_id, "machine's highest 1-minute load average (other work included)",
         f"{summary['load_average']:g} on {summary['cores']} cores", "", True,
     )  # fmt: skip
+    cpu = summary["cpu_ms_per_request"]
+    record(test_id, "server CPU per answered request", cpu["server"], "", True, unit="ms")
+    record(
+        test_id, "capacity on this machine's cores, from CPU per request", cpu["capacity_per_s"],
+        "", True, unit="req/s",
+    )  # fmt: skip
     if result.late_starts:
         # The client itself fell behind its schedule: the machine is too busy to measure.
         record(test_id, "requests the client sent late (> 50 ms)", result.late_starts, "", True)
