@@ -125,8 +125,11 @@ What each part does:
   whether or not the server keeps up, and each request's time counts from when it was due, so
   a queue shows. The mix: 60 % runner pages and API reads, 20 % physio patient pages (each one
   writes an audit event), 15 % pain entries, 5 % clinical notes saved. The server's memory is
-  sampled once a minute. `scripts/loadtest.py --rate 100 --minutes 10` runs the same load by
-  hand and prints latency percentiles, errors, throughput and memory.
+  sampled once a minute, and the server's CPU time per answered request is measured: unlike
+  latency, it changes little when other work shares the machine, and the capacity it implies
+  (cores divided by CPU per request) says what the same machine would carry on its own.
+  `scripts/loadtest.py --rate 100 --minutes 10` runs the same load by hand and prints latency
+  percentiles, errors, throughput, memory and CPU.
 
 Every figure below comes from a test's own measurement, with the pass figure that test
 asserts. A test that did not run, or ran without measuring, says why.
