@@ -505,7 +505,7 @@ def test_t11_log_in_and_reset_answer_the_same_for_known_and_unknown_accounts(
 @pytest.mark.xfail(
     strict=True,
     reason="sign-up logs a new account straight in, so it must say when an email is taken; "
-    "closing this needs an email-confirmation step (reported to the lead)",
+    "closing this needs an email-confirmation step before the account exists",
 )
 def test_t11_sign_up_answers_the_same_for_known_and_unknown_emails(alice: User) -> None:
     known = Client().post(reverse("accounts:signup"), {"email": alice.email, "password": PASSWORD})
