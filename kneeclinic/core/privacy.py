@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
@@ -45,6 +46,10 @@ EXCLUDED_MODELS = frozenset(
 )
 EXCLUDED_USER_FIELDS = ("password", "is_superuser", "is_staff", "groups", "user_permissions")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The runner's own words in rows that would otherwise outlive the account with the link to it
+# merely cleared (SET_NULL): deleted with the account. (A request for an assessment sent to a
+# clinic is the clinic's correspondence and stays with it: docs/privacy.md.)
+ERASED_WITH_ACCOUNT = (("knowledge.TopicSuggestion", "suggested_by"),)
 
 README = """Your Knee Clinic data
 =====================
@@ -299,6 +304,8 @@ def erase_account(user: User) -> None:
             completed_at=timezone.now(), user_code=user.code
         )
         _record_erasure_in_audit(user)
+        for label, field in ERASED_WITH_ACCOUNT:
+            apps.get_model(label).objects.filter(**{field: user}).delete()
         user.delete()
         orphan_shas = [f.sha256 for f in _unreferenced(StoredFile.objects.filter(sha256__in=shas))]
         StoredFile.objects.filter(sha256__in=orphan_shas).delete()
