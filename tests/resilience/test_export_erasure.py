@@ -11,7 +11,8 @@ also has an uploaded original file whose bytes carry a canary. Then:
 - T26: Alice's account is erased; then the raw bytes of everything in the data folder (the SQLite
   file, its WAL, the kept files, exports, mail), the sessions (decoded), the cache and every log
   line the process wrote hold none of her canaries. Bob's canaries are still found in the same
-  bytes, so the search itself works. What stays is only what docs/privacy.md lists.
+  bytes, so the search itself works. What stays is only what docs/privacy.md lists (here: a
+  request for an assessment she sent to a clinic, which stays with the clinic).
 
 tests/core/test_privacy.py covers the export's format, the pages and the grace period; this file
 does not repeat them. Short: one runner of each kind; ``make soak``: also a heavy runner with
@@ -149,6 +150,18 @@ for tag in ("alice", "bob"):
     for model in owned_models():
         build(model, tag, person, physio, made, canaries[tag])
 models_seeded = sorted(m._meta.label_lower for m in owned_models())
+# Rows that name the runner only through a SET_NULL key: her topic suggestion is erased with her;
+# an assessment request sent to a clinic stays with the clinic (docs/privacy.md), so its
+# canaries are of another kind ("kcretained"), and must still be there afterwards.
+from kneeclinic.accounts.models import Clinic
+from kneeclinic.knowledge.models import AssessmentRequest, TopicSuggestion
+TopicSuggestion.objects.create(
+    text=canary("alice"), suggested_by=people["alice"], sender_hash=canary("alice")
+)
+AssessmentRequest.objects.create(
+    clinic=Clinic.objects.first(), name="kcretained name", email="kcretained@example.com",
+    message="kcretained message", requested_by=people["alice"], sender_hash="kcretained",
+)
 
 # ---- T25: the export, built as the worker builds it ----
 alice = people["alice"]
@@ -344,6 +357,7 @@ def test_an_export_holds_every_field_and_an_erasure_leaves_no_byte_behind() -> N
     assert data_hits == [], f"Alice's canaries are still in {data_hits}"
     assert log_hits == [], log_hits[:5]
     # The search works: Bob's canaries are in the same database bytes, and in his original.
+    assert "kneeclinic.sqlite3" in _hits(server.data_dir, b"kcretained message")
     bob = _hits(server.data_dir, b"kcbob")
     assert "kneeclinic.sqlite3" in bob or "kneeclinic.sqlite3-wal" in bob, bob
     assert any(hit.startswith("files/") for hit in bob), bob
