@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -24,6 +24,15 @@ PAIN_SERIES = (
     ("after_run", "After a run"),
     ("next_morning", "Next morning"),
 )
+
+
+def _utc_midnight(day: date) -> datetime:
+    """The start of ``day`` in UTC: a bound an index on a timestamp can use (``__date`` cannot).
+
+    Callers take a day's margin, so rows are never missed in any time zone; rows before the
+    first week are then left out by the week they fall in, in the runner's own time zone.
+    """
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def monday(day: date) -> date:
@@ -116,7 +125,7 @@ def build(
         runner=runner,
         sport="running",
         excluded_from_load=False,
-        start__date__gte=first - timedelta(days=1),
+        start__gte=_utc_midnight(first - timedelta(days=1)),
     ).values_list("start", "distance_m")
     for start, distance_m in runs:
         week = monday(timezone.localtime(start, tz).date())
@@ -146,9 +155,8 @@ def _add_pain(timeline: Timeline, runner: User, first: date, index: dict[date, i
     if model is None:
         return
     worst: dict[str, list[int | None]] = {key: [None] * len(index) for key, _ in PAIN_SERIES}
-    rows = model.objects.filter(runner=runner, at__date__gte=first - timedelta(days=1)).values_list(
-        "at", "when", "pain_nrs"
-    )
+    since = _utc_midnight(first - timedelta(days=1))
+    rows = model.objects.filter(runner=runner, at__gte=since).values_list("at", "when", "pain_nrs")
     for at, when, nrs in rows:
         week = monday(timezone.localtime(at, runner.tz).date())
         if week in index and when in worst:
@@ -175,7 +183,8 @@ def _add_self_help(timeline: Timeline, runner: User, first: date, index: dict[da
     if model is None:
         return
     days: dict[date, set[date]] = defaultdict(set)
-    for (at,) in model.objects.filter(runner=runner, at__date__gte=first).values_list("at"):
+    since = _utc_midnight(first - timedelta(days=1))
+    for (at,) in model.objects.filter(runner=runner, at__gte=since).values_list("at"):
         local = timezone.localtime(at, runner.tz).date()
         days[monday(local)].add(local)
     timeline.self_help_days = [len(days.get(week, ())) for week in timeline.weeks]
