@@ -112,6 +112,9 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # The pages' queries take milliseconds; PostgreSQL's JIT spent 13-150 ms compiling
+        # them at clinic scale (docs/deployment.md, "Scale test"), so it is off for our sessions.
+        "OPTIONS": {"options": "-c jit=off"},
     }
 
 

@@ -225,6 +225,7 @@ def test_database_url_must_be_postgresql_with_a_name() -> None:
     assert (config["NAME"], config["USER"], config["PASSWORD"], config["PORT"]) == (
         "clinic", "kc", "s@cret", "5433",
     )  # fmt: skip
+    assert config["OPTIONS"] == {"options": "-c jit=off"}
     with pytest.raises(ImproperlyConfigured, match="must start with postgresql"):
         project_settings.database_from_url("mysql://db/clinic")
     with pytest.raises(ImproperlyConfigured, match="must name a database"):
