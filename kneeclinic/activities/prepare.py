@@ -21,6 +21,9 @@ from kneeclinic.activities import streams
 from kneeclinic.domain import technique
 from kneeclinic.domain.activity import Activity, FloatArray, Samples
 
+CADENCE_GRID = 64
+"""FIT cadence is strides plus 1/128 strides a minute: steps a minute in 64ths (TCX, GPX: whole)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Cadence:
@@ -74,7 +77,7 @@ def cadence_of(samples: Samples | None) -> Cadence | None:
     """Cadence, its time per value and the running dynamics; None without running cadence.
 
     The figures of ``technique.summarise`` (time-weighted over the running samples) and the
-    running time per cadence value, from one sort of the running samples.
+    running time per cadence value, counted on the grid cadence comes on (or from one sort).
     """
     if samples is None or samples.cadence_spm is None:
         return None
@@ -84,17 +87,19 @@ def cadence_of(samples: Samples | None) -> Cadence | None:
     if not mask.any() or float(run_w.sum()) <= 0:
         return None
     values = samples.cadence_spm[mask]
-    order = np.argsort(values, kind="stable")
-    ordered, ordered_w = values[order], run_w[order]
     speed_median: float | None = None
     if samples.speed_mps is not None:
         speed = samples.speed_mps[mask]
         known = np.isfinite(speed)
         if known.any() and float(run_w[known].sum()) > 0:
             speed_median = _weighted_median(speed[known], run_w[known])
-    rounded = np.round(ordered, 3)
+    uniques, seconds = _time_per_value(values, run_w)
+    cumulative = np.cumsum(seconds)
+    median = float(uniques[int(np.searchsorted(cumulative, cumulative[-1] / 2.0))])
+    rounded = np.round(uniques, 3)
     starts = np.flatnonzero(np.concatenate(([True], rounded[1:] != rounded[:-1])))
-    seconds = np.add.reduceat(ordered_w, starts)
+    if starts.size < rounded.size:  # values that differ only past the third decimal
+        seconds = np.add.reduceat(seconds, starts)
     times = seconds.tolist()
     if not np.array_equal(seconds, np.rint(seconds)):  # whole seconds round to themselves
         times = [round(t, 3) for t in times]
@@ -102,7 +107,7 @@ def cadence_of(samples: Samples | None) -> Cadence | None:
     dynamics = technique.running_dynamics(samples)
     return Cadence(
         avg_spm=float(np.average(values, weights=run_w)),
-        median_spm=_median_of_sorted(ordered, ordered_w),
+        median_spm=median,
         running_s=float(run_w.sum()),
         median_speed_mps=speed_median,
         histogram=histogram,
@@ -110,6 +115,21 @@ def cadence_of(samples: Samples | None) -> Cadence | None:
         vertical_oscillation_mm=dynamics.vertical_oscillation_mm,
         step_length_mm=dynamics.step_length_mm,
     )
+
+
+def _time_per_value(values: FloatArray, weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each distinct value, in order, and its total weight (summed in the samples' order)."""
+    grid = values * CADENCE_GRID
+    steps = np.rint(grid)
+    if np.array_equal(grid, steps):  # every value on the grid: counted, without a sort
+        offset = steps.min()
+        keys = (steps - offset).astype(np.intp)
+        present = np.flatnonzero(np.bincount(keys))
+        return (present + offset) / CADENCE_GRID, np.bincount(keys, weights=weights)[present]
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.add.reduceat(weights[order], starts)
 
 
 def _weighted_median(values: FloatArray, weights: FloatArray) -> float:
