@@ -594,7 +594,8 @@ async def uploader_loop(
     """Upload a fresh GPX every ``every_s`` seconds; follow each import until it ends."""
     loop = asyncio.get_running_loop()
     n = 0
-    start_day = datetime(2026, 1, 1, 7, tzinfo=UTC) + timedelta(days=400 * index)
+    # Each uploader's runs are a day apart, in the past, and never on another uploader's days.
+    start_day = datetime(2024, 1, 1, 7, tzinfo=UTC) + timedelta(days=400 * index)
     while True:
         due = t0 + n * every_s + index * every_s / 2
         if due >= stop_at:
@@ -617,6 +618,8 @@ async def uploader_loop(
         if answer is not None and not error:
             code = answer.json()["code"]
             pending.append(asyncio.create_task(follow_import(persona, code, began, result)))
+        else:  # an upload the server did not take is an import that failed
+            result.imports.append({"code": "", "ok": False, "seconds": 0.0, "status": error})
         n += 1
 
 
