@@ -390,6 +390,8 @@ def reason_not_measured(
         if target:
             return f"checked by `make {target}`, which this soak does not run"
         return "no test in the suite measures it yet"
+    if not cases_by_module:
+        return "not finished when this page was written"
     cases = [c for m in modules for c in cases_by_module.get(m, [])]
     name_hint = test_id.lower()
     named = [c for c in cases if name_hint in c["name"].lower()]
