@@ -22,7 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, models, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -313,7 +313,8 @@ def erase_account(user: User) -> None:
         storage.path_of(sha).unlink(missing_ok=True)
     for code in exports:
         (exports_dir() / f"{code}.zip").unlink(missing_ok=True)
-    _flush_sqlite_wal()
+    # Once committed (at once, unless a caller's transaction is still open).
+    transaction.on_commit(_flush_sqlite_wal)
 
 
 def _flush_sqlite_wal() -> None:
@@ -325,9 +326,12 @@ def _flush_sqlite_wal() -> None:
     """
     if connection.vendor != "sqlite":
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy = cursor.fetchone()[0]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+    except DatabaseError as exc:
+        busy = str(exc)
     if busy:
         logger.warning(
             "erasure: open readers kept the WAL from being emptied; a later checkpoint will"
