@@ -133,9 +133,12 @@ def test_t28_a_worker_killed_at_random_moments_resumes_to_exactly_the_expected_r
             remaining = max(files - done_before, 1)
             kill_at = launched + rng.uniform(0, startup_s + remaining * per_file_s)
         first_progress: float | None = None
+        seen: list[tuple[float, int]] = []  # (when, files done) at each commit seen
         while True:
             now = time.monotonic()
             status, done = _progress(install, current.batch)
+            if done > (seen[-1][1] if seen else done_before):
+                seen.append((now, done))
             if first_progress is None and done > done_before:
                 first_progress = now
                 if random_kills < kills and after_progress:
@@ -151,8 +154,8 @@ def test_t28_a_worker_killed_at_random_moments_resumes_to_exactly_the_expected_r
             time.sleep(0.02)
         if first_progress is not None:
             startup_s = 0.5 * startup_s + 0.5 * (first_progress - launched)
-            if status == "done" and done > done_before:
-                rate = (time.monotonic() - launched - startup_s) / (done - done_before)
+            if len(seen) > 1:  # the pace between the first commit seen and the last
+                rate = (seen[-1][0] - seen[0][0]) / (seen[-1][1] - seen[0][1])
                 per_file_s = 0.5 * per_file_s + 0.5 * max(rate, 0.001)
         elif status != "done" and kill_at is not None:
             startup_s = max(startup_s, time.monotonic() - launched)
