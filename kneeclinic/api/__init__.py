@@ -19,6 +19,8 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from kneeclinic import __version__
+from kneeclinic.accounts import mfa
+from kneeclinic.accounts.models import User
 from kneeclinic.api.common import ErrorOut
 from kneeclinic.api.idempotency import idempotent
 from kneeclinic.core import health, tokens
@@ -56,6 +58,17 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SecondFactorSessionAuth(SessionAuth):
+    """The browser's session, as for the pages: a clinician's session counts only once it has
+    passed the second factor (security plan T10), whatever made the session."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if isinstance(user, User) and mfa.required_for(user) and not mfa.session_verified(request):
+            return None
+        return user
+
+
 def _for_signed_in_users(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The API's docs and OpenAPI document are for people with an account (a session or a
     token); anonymous visitors get a 404, as for any page that is not theirs to see."""
@@ -78,7 +91,7 @@ api = NinjaAPI(
         "Writes accept an `Idempotency-Key` header: a repeat within 24 hours with the same key "
         "changes nothing and gets the first answer again."
     ),
-    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    auth=[TokenAuth(), SecondFactorSessionAuth(csrf=True)],
     urls_namespace="api",
     docs_decorator=_for_signed_in_users,
     throttle=[AnonRateThrottle("30/m"), AuthRateThrottle("600/m")],

@@ -12,14 +12,14 @@ from django.utils import timezone
 from kneeclinic.accounts.models import User
 from kneeclinic.activities.models import Activity
 from kneeclinic.symptoms.models import AkpsResponse, PainEntry
+from tests.clinic.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 
 
 def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    """A signed-in browser; a clinician's session has passed the second factor."""
+    return logged_in(user)
 
 
 def add_run(runner: User, days_ago: int = 1, distance_m: float = 5000) -> Activity:
