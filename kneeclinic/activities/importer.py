@@ -18,9 +18,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import io
 import itertools
 import logging
 import os
+import struct
 import time
 import uuid
 import zipfile
@@ -28,7 +30,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -178,13 +181,73 @@ def _count(path: Any, depth: int = 0) -> int:
                 if info.is_dir():
                     continue
                 if depth == 0 and info.filename.lower().endswith(".zip"):
-                    with outer.open(info) as inner:
+                    with _open_nested(path, outer, info) as inner:
                         total += _count(inner, depth + 1)
                 else:
                     total += 1
             return total
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
         return 1  # one activity file (or an archive we will refuse with a reason)
+
+
+def _open_nested(path: Any, outer: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A ZIP inside a ZIP, to read its directory: stored ones without reading them through.
+
+    (Seeking in a member reads it from the start and checks its CRC: a Garmin export's parts
+    are stored, hundreds of megabytes that the import reads once more anyway.)
+    """
+    if info.compress_type != zipfile.ZIP_STORED or not isinstance(path, str | os.PathLike):
+        return outer.open(info)
+    handle = Path(path).open("rb")  # noqa: SIM115 - returned, closed by the caller
+    try:
+        handle.seek(info.header_offset)
+        local = handle.read(_LOCAL_HEADER.size)
+        if len(local) < _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        name_length, extra_length = _LOCAL_HEADER.unpack(local)[-2:]
+        start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+        return io.BufferedReader(_Window(handle, start, info.compress_size))
+    except BaseException:
+        handle.close()
+        raise
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``start`` to ``start + size`` of an open file, as a file of their own."""
+
+    def __init__(self, handle: IO[bytes], start: int, size: int) -> None:
+        self.handle, self.start, self.size, self.position = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, min(self.size, base + offset))
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self.size - self.position)
+        if wanted <= 0:
+            return 0
+        self.handle.seek(self.start + self.position)
+        data = self.handle.read(wanted)
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
 
 
 def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:
@@ -373,6 +436,13 @@ class _Known:
         self.starts.insert(at, start)
         self.runs.insert(at, (start, activity.distance_m, activity))
 
+    def settle(self) -> None:
+        """Keep the ids of runs just written, not the rows (they hold streams and cadence)."""
+        self.runs = [
+            (start, distance, run.pk if isinstance(run, Activity) else run)
+            for start, distance, run in self.runs
+        ]
+
     def same_run(self, item: domain.Activity) -> int | Activity | None:
         """The run that starts within a minute and has the same distance (3 %), if any."""
         start = item.start.timestamp()
@@ -462,6 +532,7 @@ def _write(batch: Import, items: list[tuple[_Pending, Parsed]], known: _Known) -
         ActivityStreams.objects.bulk_create(rows.streams)
         ActivityFile.objects.bulk_create(rows.files)
         Merge.objects.bulk_create(rows.merges)
+        known.settle()
         gear = {activity.pk: name for activity, name in rows.gear}
         services.after_import_many(rows.analysed, gear or None)
         counts = Counter(_COUNTERS[ImportFile.Status(o.status)] for o in outcomes)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -103,6 +105,19 @@ def test_an_archive_imports_what_it_can_and_names_each_failure(alice: User) -> N
     assert batch.done_files == batch.total_files == 5
     again = run_upload(alice, ("export-again.zip", export))
     assert again.imported == 0 and Activity.objects.filter(runner=alice).count() == 2
+
+
+def test_a_garmin_export_counts_and_imports_the_files_of_its_stored_part_archives(
+    alice: User,
+) -> None:
+    part = zip_of({"a.fit": fit_run(), "b.fit": fit_run(start=START + timedelta(days=1))})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as export:  # the parts are stored, as Garmin does
+        export.writestr("DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip", part)
+        export.writestr("DI_CONNECT/DI-Connect-User/user_profile.json", b"{}")
+    batch = run_upload(alice, ("garmin.zip", buffer.getvalue()))
+    assert batch.total_files == batch.done_files == 3
+    assert (batch.imported, batch.skipped) == (2, 1)
 
 
 def test_a_treadmill_run_without_gps_imports(alice: User) -> None:
