@@ -195,7 +195,7 @@ def test_a_full_disk_gives_plain_errors_keeps_the_database_whole_and_recovers(
             # An import: the worker runs the queued upload on the full disk.
             worker = _start_worker(server)
             try:
-                time.sleep(8)
+                time.sleep(4)
                 # A write through the API on the full disk: saved (the WAL had room) or refused.
                 entry = http.post("/api/v1/diary/pain", json={"pain_nrs": 2, "when": "stairs"})
                 _assert_plain(entry, {201, 503})

@@ -113,7 +113,7 @@ def _people(server: LiveServer) -> list[tuple[list[str], list[tuple[str, str]]]]
 def test_sixteen_clients_with_half_read_then_write_transactions_never_hit_a_locked_database(
     real_server: LiveServer,
 ) -> None:
-    duration = scale(12.0, 60.0)
+    duration = scale(8.0, 60.0)
     people = _people(real_server)
     log_before = len(real_server.log_text())
     statuses: Counter[int] = Counter()
