@@ -189,10 +189,25 @@ def upload_files(folder: Path, payloads: list[str]) -> Path:
             safe_name = re.sub(r"[/\\\x00]", "_", chunk[0])[:120]
             archive.writestr(f"{safe_name}.gpx", gpx_with(chunk))
         archive.writestr("notes.tcx", tcx_with(payloads[-1]))
+        archive.writestr("polyglot.gpx", POLYGLOT)
         archive.writestr(re.sub(r"[/\\\x00]", "_", payloads[6])[:120] + ".fit", b"not a fit")
     path = folder / "export.zip"
     path.write_bytes(buffer.getvalue())
     return path
+
+
+# A GPX that is also an XHTML page with a script (silverstripe#10395): downloaded, never run.
+POLYGLOT = (
+    '<?xml version="1.0"?><gpx version="1.1" creator="x" xmlns="http://www.topografix.com/GPX/1/1"'
+    ' xmlns:html="http://www.w3.org/1999/xhtml"><html:script>alert("polyglot")</html:script>'
+    "<trk><name>Polyglot run</name><trkseg>"
+    + "".join(
+        f'<trkpt lat="{51.6 + i / 20000:.6f}" lon="-0.1"><time>2026-03-06T07:{i // 60:02d}:'
+        f"{i % 60:02d}Z</time></trkpt>"
+        for i in range(0, 600, 5)
+    )
+    + "</trkseg></trk></gpx>"
+).encode()
 
 
 def visit(page: Any, url: str, payloads: list[str], dialogs: list[str]) -> list[str]:
@@ -295,6 +310,14 @@ def test_t12_no_payload_runs_or_stands_unescaped_on_any_page(
         if "/runs/" in url:
             unescaped += visit(page, url + "edit/", payloads, dialogs)
     visited = len(pages) + len(runs) * 2 + len(shoes)
+    # The polyglot's original: opening its link downloads it, and nothing runs.
+    page.goto(server.url + "/runs/")
+    page.get_by_role("link", name="Polyglot run").first.click()
+    page.wait_for_url("**/runs/*/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the original file").click()
+    assert download.value.suggested_filename == "polyglot.gpx"
+    page.wait_for_timeout(200)
 
     # The physio (a clinic admin), who sees many runners: caseload, timeline, notes, report,
     # and readers' topic requests.
