@@ -36,6 +36,8 @@ EVIL = "https://evil.example/steal"
 # 403 from the CSRF checks; 405 where the URL takes no such method at all (the API answers
 # that before looking at the session). Anything else means the request reached the view.
 REFUSED = {403, 405}
+# Pages get POST and DELETE in ordinary runs, every unsafe method under make soak.
+SOAK_ONLY_METHODS = scale({"put", "patch"}, set())
 
 
 # --- the URLs ------------------------------------------------------------------------------------
@@ -288,6 +290,8 @@ def test_t14_every_unsafe_request_without_a_token_or_from_another_site_is_refuse
             if who == "bob" and namespace not in {"clinic", "api"}:
                 continue  # the physio's own pages; the runner covers the rest
             for method in UNSAFE:
+                if method in SOAK_ONLY_METHODS and not url.startswith("/api/"):
+                    continue  # Django's CSRF check is the same for every unsafe method
                 checked += 1
                 response = getattr(bare, method)(url)
                 if response.status_code not in REFUSED:
@@ -313,7 +317,7 @@ def test_t14_every_unsafe_request_without_a_token_or_from_another_site_is_refuse
     changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
     changed.pop("django_session", None)
     record("T14", "accepted cross-site writes", len(accepted), "0", not accepted)
-    assert checked > 500
+    assert checked > 300
     assert accepted == []
     assert changed == {}
 
