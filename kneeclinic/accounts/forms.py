@@ -60,7 +60,7 @@ class LoginForm(forms.Form):
         if not email or not password:
             return data
         address = services.client_address(self.request)
-        if services.login_is_throttled(email, address):
+        if not services.claim_login_attempt(email, address):
             log.warning("login refused", extra={"reason": "throttled", "address": address})
             raise forms.ValidationError(
                 "Too many failed attempts for this account. For your safety, logging in is paused "
@@ -69,7 +69,6 @@ class LoginForm(forms.Form):
             )
         user = authenticate(self.request, username=email, password=password)
         if user is None:
-            services.record_login_failure(email, address)
             log.warning(
                 "login failed", extra={"reason": "wrong email or password", "address": address}
             )

@@ -65,6 +65,19 @@ def login_is_throttled(email: str, address: str | None) -> bool:
     return _recent_failures(email, address) >= settings.LOGIN_FAILURE_LIMIT
 
 
+def claim_login_attempt(email: str, address: str | None) -> bool:
+    """Count this attempt as a failure *before* the password is checked; False when throttled.
+
+    Counting first means requests sent side by side cannot all pass the check while the first
+    one is still hashing (about 190 ms of Argon2). A good password clears the pair's count.
+    """
+    with transaction.atomic():
+        if login_is_throttled(email, address):
+            return False
+        record_login_failure(email, address)
+    return True
+
+
 def record_login_failure(email: str, address: str | None) -> None:
     LoginFailure.objects.create(email=email.strip().lower()[:254], address=address)
     cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_S * 4)
