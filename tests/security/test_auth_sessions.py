@@ -548,3 +548,34 @@ def test_t11_log_in_takes_as_long_for_unknown_accounts_as_for_known_ones(
         unit="%",
     )
     assert difference < 10
+
+
+def test_t06_guesses_sent_side_by_side_get_no_extra_password_checks(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests arriving while an earlier one is still hashing must not slip past the count."""
+    checks: list[str] = []
+    real = account_forms.authenticate  # type: ignore[attr-defined]
+    nested: list[int] = []
+
+    def slow_check(request: Any, **credentials: Any) -> Any:
+        checks.append(str(credentials.get("username")))
+        if not nested:
+            # While this password is being hashed, ten more guesses arrive.
+            nested.append(1)
+            for i in range(10):
+                attempt(Client(), alice.email, f"parallel guess {i}", REMOTE_ADDR="203.0.113.9")
+        return real(request, **credentials)
+
+    for i in range(4):
+        attempt(Client(), alice.email, f"guess {i}", REMOTE_ADDR="203.0.113.9")
+    monkeypatch.setattr(account_forms, "authenticate", slow_check)
+    attempt(Client(), alice.email, "the fifth guess", REMOTE_ADDR="203.0.113.9")
+    record(
+        "T06",
+        "password checks beyond the limit under parallel guesses",
+        len(checks) - 1,
+        "0",
+        len(checks) == 1,
+    )
+    assert len(checks) == 1
