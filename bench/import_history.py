@@ -8,7 +8,6 @@ app has it, so that no run pays for compiling modules.
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
 import shutil
@@ -128,9 +127,16 @@ def page_times(data_dir: Path, email: str = EMAIL) -> dict[str, float]:
 
 
 def compile_bytecode() -> None:
-    """Compile the app and its libraries once (Python may be told not to write bytecode)."""
-    for folder in (ROOT / "kneeclinic", Path(sysconfig.get_paths()["purelib"])):
-        compileall.compile_dir(folder, quiet=2, workers=0)
+    """Compile the app and its libraries once (Python may be told not to write bytecode).
+
+    In a child process: compileall's own worker processes are forked from the caller, and
+    would write out this script's buffered output a second time.
+    """
+    folders = [str(ROOT / "kneeclinic"), sysconfig.get_paths()["purelib"]]
+    subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "compileall", "-q", "-j0", *folders],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
 
 
 def whole_run(fitdecode_sample: int) -> None:
