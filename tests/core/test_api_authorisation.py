@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -83,6 +84,19 @@ class Rule:
     expect: dict[str, int]
     body: dict[str, Any] | None = None
     snapshot: Callable[[World], object] | None = None
+    # A multipart form instead of JSON (file uploads).
+    multipart: Callable[[], dict[str, Any]] | None = None
+
+
+def a_gpx_file() -> dict[str, Any]:
+    gpx = (
+        b'<?xml version="1.0"?><gpx version="1.1" creator="test" '
+        b'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        b'<trkpt lat="51.5" lon="-0.1"><time>2026-11-20T07:00:00Z</time></trkpt>'
+        b'<trkpt lat="51.51" lon="-0.1"><time>2026-11-20T07:05:00Z</time></trkpt>'
+        b"</trkseg></trk></gpx>"
+    )
+    return {"files": SimpleUploadedFile("morning.gpx", gpx, "application/gpx+xml")}
 
 
 def run_snapshot(world: World) -> object:
@@ -117,6 +131,12 @@ RULES: dict[tuple[str, str], Rule] = {
         RUNNER_WRITE | {"runner": 204},
         None,
         run_snapshot,
+    ),
+    # Anyone signed in may import their own files; nobody imports into another's record.
+    ("post", "/api/v1/runs/imports"): Rule(
+        lambda w: "/api/v1/runs/imports",
+        {a: 202 for a in ACTORS[:-1]} | {"anonymous": 401},
+        multipart=a_gpx_file,
     ),
     ("get", "/api/v1/runs/imports/{code}"): Rule(
         lambda w: f"/api/v1/runs/imports/{w.batch.code}", RUNNER_DATA
@@ -160,7 +180,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
 }
 # Uploads are multipart and exercised in the activities tests; the rule here is "signed in".
-UNLISTED = {("post", "/api/v1/runs/imports")}
+# Every operation has a rule.
+UNLISTED: set[tuple[str, str]] = set()
 
 
 def operations() -> set[tuple[str, str]]:
@@ -189,6 +210,8 @@ def test_the_api_answers_each_person_as_the_rules_say(
     kwargs: dict[str, Any] = {}
     if rule.body is not None:
         kwargs = {"data": rule.body, "content_type": "application/json"}
+    if rule.multipart is not None:
+        kwargs = {"data": rule.multipart()}
     response = getattr(client, method)(rule.path(world), **kwargs)
     expected = rule.expect[actor]
     assert response.status_code == expected, response.content[:300]
