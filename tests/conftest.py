@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from django.http import HttpResponse
     from django.test import Client
 
     from kneeclinic.accounts.models import User
@@ -22,6 +23,30 @@ def make_user(email: str, role: str = "runner", clinic: str = "", name: str = ""
     from kneeclinic.accounts.models import Role
 
     return services.create_user(email, PASSWORD, role=Role(role), clinic_name=clinic, name=name)
+
+
+def sign_up(client: Client, email: str, password: str, name: str = "") -> HttpResponse:
+    """Sign up through both steps: the form, then the emailed link (opened by the same client).
+
+    Returns the form's answer when it refused the details, else the answer to the final click.
+    """
+    import re
+
+    from django.core import mail
+    from django.urls import reverse
+
+    sent = len(mail.outbox)
+    answer: HttpResponse = client.post(  # type: ignore[assignment]
+        reverse("accounts:signup"), {"name": name, "email": email, "password": password}
+    )
+    if len(mail.outbox) == sent:
+        return answer
+    body = str(mail.outbox[-1].body)
+    found = re.search(r"https?://[^/\s]+(/accounts/signup/finish/[^\s]+/)", body)
+    if found is None:
+        return answer  # the address already has an account: the email says so, no link
+    finished: HttpResponse = client.post(found.group(1))  # type: ignore[assignment]
+    return finished
 
 
 def link(runner: User, physio: User) -> None:

@@ -23,11 +23,8 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
+        # No "already an account" here: that would tell anyone who has one (the email says it).
         email: str = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "There is already an account with this email. Log in, or reset your password."
-            )
         return email
 
     def clean(self) -> dict[str, Any]:

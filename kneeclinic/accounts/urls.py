@@ -7,6 +7,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/finish/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("login/", views.login_view, name="login"),
     path("two-factor/", views.two_factor, name="two-factor"),
     path("two-factor/recovery-codes/", views.new_recovery_codes, name="new-recovery-codes"),

@@ -12,7 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from kneeclinic.accounts import mfa, services
+from kneeclinic.accounts import mfa
+from kneeclinic.accounts import signup as signup_flow
 from kneeclinic.accounts.forms import LoginForm, ProfileForm, SignUpForm, TwoFactorForm
 from kneeclinic.accounts.models import User
 from kneeclinic.accounts.types import AuthenticatedRequest
@@ -31,22 +32,34 @@ MFA_NEXT_KEY = "mfa_pending_next"
 MFA_STEP_SECONDS = 300
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one: the same answer for every email, so sign-up does not reveal who has an account."""
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # One transaction: an account that could not be logged in is not left behind, to block
-        # the address with "already an account" when the person tries again.
-        with transaction.atomic():
-            user = services.create_user(
-                form.cleaned_data["email"],
-                form.cleaned_data["password"],
-                name=form.cleaned_data["name"],
-            )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Knee Clinic. Tell us a little about you.")
-        return redirect("accounts:profile")
+        email = form.cleaned_data["email"]
+        signup_flow.start(request, email, form.cleaned_data["name"], form.cleaned_data["password"])
+        return render(request, "accounts/signup_sent.html", {"email": email})
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, from the emailed link: a button creates the account and logs it in."""
+    try:
+        if request.method == "POST":
+            # One transaction: an account that could not be logged in is not left behind.
+            with transaction.atomic():
+                user = signup_flow.finish(request, token)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to Knee Clinic. Tell us a little about you.")
+            return redirect("accounts:profile")
+        kept = signup_flow.pending(request, token)
+    except signup_flow.SignUpError as exc:
+        return render(request, "accounts/signup_refused.html", {"reason": str(exc)}, status=410)
+    return render(request, "accounts/signup_confirm.html", {"email": kept["email"]})
 
 
 @require_http_methods(["GET", "POST"])

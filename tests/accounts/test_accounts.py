@@ -2,39 +2,91 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from typing import Any
+
 import pytest
+import time_machine
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kneeclinic.accounts.access import can_see_runner, visible_runner_ids
 from kneeclinic.accounts.models import CareLink, Role, User
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, sign_up
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_runner_signs_up_and_lands_on_their_settings(client: Client) -> None:
-    response = client.post(
-        reverse("accounts:signup"),
-        {"name": "Tom", "email": "Tom@Example.com", "password": PASSWORD},
-    )
+    response = sign_up(client, "Tom@Example.com", PASSWORD, name="Tom")
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:profile")
     user = User.objects.get()
     assert user.email == "tom@example.com"
+    assert user.name == "Tom"
     assert user.role == Role.RUNNER
     assert user.password.startswith(("argon2", "md5"))
+    assert user.check_password(PASSWORD)
+    assert client.get(reverse("accounts:profile")).status_code == 200  # logged in
 
 
-def test_sign_up_refuses_a_duplicate_email_clearly(client: Client, alice: User) -> None:
-    response = client.post(
-        reverse("accounts:signup"),
-        {"email": "ALICE@example.com", "password": PASSWORD},
+def test_sign_up_needs_the_emailed_link_before_an_account_exists(client: Client) -> None:
+    page = client.post(
+        reverse("accounts:signup"), {"email": "tom@example.com", "password": PASSWORD}
     )
-    assert response.status_code == 200
-    assert "already an account with this email" in response.content.decode()
+    assert "Check your email" in page.content.decode()
+    assert not User.objects.exists()
+    assert PASSWORD not in str(client.session.items())  # only its hash is kept
+    (message,) = mail.outbox
+    assert message.to == ["tom@example.com"]
+    path = re.search(r"http://testserver(\S+)", str(message.body)).group(1)  # type: ignore[union-attr]
+    assert "Create my account" in client.get(path).content.decode()
+    assert not User.objects.exists()  # opening the link changes nothing
+    elsewhere = Client().post(path)  # another browser
+    assert elsewhere.status_code == 410
+    assert "browser where you signed up" in elsewhere.content.decode()
+    assert client.post(path).status_code == 302
+    assert User.objects.filter(email="tom@example.com").exists()
+    again = client.post(path)
+    assert again.status_code == 410
+
+
+def test_a_tampered_or_expired_link_is_refused(client: Client) -> None:
+    client.post(reverse("accounts:signup"), {"email": "tom@example.com", "password": PASSWORD})
+    path = re.search(r"http://testserver(\S+)", str(mail.outbox[-1].body)).group(1)  # type: ignore[union-attr]
+    tampered = path.replace("/finish/", "/finish/x")
+    assert "not valid" in client.get(tampered).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert "has expired" in client.get(path).content.decode()
+
+
+def test_sign_up_answers_alike_for_a_known_email_and_tells_its_owner(
+    client: Client, alice: User
+) -> None:
+    known = client.post(
+        reverse("accounts:signup"), {"email": "ALICE@example.com", "password": PASSWORD}
+    )
+    new = Client().post(
+        reverse("accounts:signup"), {"email": "ann@example.com", "password": PASSWORD}
+    )
+    assert known.status_code == new.status_code == 200
+
+    def page(response: Any, email: str) -> str:
+        body = response.content.decode().replace(email, "EMAIL")
+        # Each page has its own script nonce and CSRF token; the rest must be identical.
+        body = re.sub(r'nonce="[^"]*"', "", body)
+        return re.sub(r'"X-CSRFToken": "[^"]*"', "", body)
+
+    assert page(known, "alice@example.com") == page(new, "ann@example.com")
+    told = mail.outbox[0]
+    assert told.to == ["alice@example.com"]
+    assert "already has one" in told.body
+    assert "/accounts/signup/finish/" not in told.body
     assert User.objects.count() == 1
 
 

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import email
+import re
+from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import PASSWORD, Server, check_accessibility, log_in
+
+
+def emailed_link(server: Server, to: str, path: str) -> str:
+    """The newest link to ``path`` in the mail the server wrote for ``to``."""
+    mail_dir = Path(server.env["KNEECLINIC_DATA_DIR"]) / "mail"
+    messages = sorted(mail_dir.glob("*.log"), key=lambda f: f.stat().st_mtime)
+    for log in reversed(messages):
+        # Each file holds messages separated by a line of dashes; bodies may be quoted-printable.
+        for raw in log.read_text().split("-" * 79):
+            message = email.message_from_string(raw.strip())
+            payload = message.get_payload(decode=True)
+            if message["To"] != to or not isinstance(payload, bytes):
+                continue
+            found = re.search(r"(https?://\S+" + re.escape(path) + r"\S+)", payload.decode())
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no email to {to} with a link to {path}")
 
 
 def test_a_new_runner_signs_up_sets_up_their_profile_and_sees_today(
@@ -18,6 +38,14 @@ def test_a_new_runner_signs_up_sets_up_their_profile_and_sees_today(
     page.get_by_label("Password").fill(PASSWORD)
     check_accessibility(page)
     page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    check_accessibility(page)
+
+    # The server writes its mail to files (KNEECLINIC_EMAIL_BACKEND=file): open the link.
+    link = emailed_link(server, "maya.signup@example.com", "/accounts/signup/finish/")
+    page.goto(link)
+    check_accessibility(page)
+    page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url("**/accounts/profile/")
     page.get_by_label("Miles").check()

@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kneeclinic.accounts.models import User
 from kneeclinic.core.logging import JsonFormatter
 from tests.activities.helpers import START, fit_run
+from tests.conftest import sign_up as two_step_sign_up
 from tests.reliability import record, scale
 
 pytestmark = pytest.mark.django_db
@@ -234,10 +235,8 @@ def failing_write(number: int) -> Iterator[list[str]]:
 
 
 def sign_up(client: Client, i: int) -> Any:
-    return client.post(
-        "/accounts/signup/",
-        {"name": "Sam", "email": f"sam{i}@example.com", "password": "a long enough passphrase"},
-    )
+    """Both steps: the form, then the emailed link's button, which creates the account."""
+    return two_step_sign_up(client, f"sam{i}@example.com", "a long enough passphrase", "Sam")
 
 
 def run_by_hand(client: Client, i: int) -> Any:
