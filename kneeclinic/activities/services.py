@@ -1,6 +1,6 @@
 """Verbs that write activities: create one from a parsed file, enter, change or delete a run.
 
-Imports (which call ``create_activity`` for each parsed file) live in ``importer``.
+Imports (which build runs with ``new_activity`` and write them in batches) live in ``importer``.
 """
 
 from __future__ import annotations
