@@ -42,6 +42,9 @@ EXCLUDED_MODELS = frozenset(
         "core.dataexport",
         "core.erasurerequest",
         "core.idempotentrequest",  # the API's kept answers to retried writes, gone within a day
+        # Sign-in secrets, not the person's data: an export must not carry a second factor.
+        "accounts.totpdevice",
+        "accounts.recoverycode",
     }
 )
 EXCLUDED_USER_FIELDS = ("password", "is_superuser", "is_staff", "groups", "user_permissions")

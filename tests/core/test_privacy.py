@@ -153,3 +153,15 @@ def test_erased_text_does_not_linger_in_the_sqlite_file(alice: User) -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA secure_delete")
         assert cursor.fetchone()[0] == 1
+
+
+def test_an_export_never_carries_sign_in_secrets(bob: User) -> None:
+    from kneeclinic.accounts import mfa
+
+    device = mfa.device_for_setup(bob)
+    mfa.new_recovery_codes(bob)
+    labels = {privacy.model_label(model) for model in privacy.owned_records(bob)}
+    assert "accounts.totpdevice" not in labels
+    assert "accounts.recoverycode" not in labels
+    assert "accounts.user" in labels
+    assert device.secret  # there was one to leave out
