@@ -39,6 +39,9 @@ def _files(paths: list[str]) -> list[tuple[str, Path]]:
 
 class Command(BaseCommand):
     help = "Import activity files (FIT, GPX, TCX, gzipped) or ZIP exports for a runner."
+    # The project's checks run with `kneeclinic check` and on every server start; an import of a
+    # runner's history should not spend a third of a second repeating them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
