@@ -56,6 +56,16 @@ ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
+def _iso_moment(value: object) -> object:
+    """Only an ISO 8601 date and time: pydantic would otherwise read a number as Unix time."""
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("use a date and time as ISO 8601, e.g. 2026-11-20T07:00:00+00:00")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_moment)]
+
+
 class ListParams(Schema):
     runner: UUID | None = None
     since: Day | None = None

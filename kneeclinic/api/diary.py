@@ -18,6 +18,7 @@ from kneeclinic.accounts.types import AuthenticatedRequest
 from kneeclinic.api.common import (
     BodyIn,
     ListParams,
+    Moment,
     answers,
     audit,
     between,
@@ -54,7 +55,7 @@ class PainOut(Schema):
 class PainIn(BodyIn):
     pain_nrs: StrictInt = Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")
     when: When
-    at: datetime | None = None
+    at: Moment | None = None
     knee: Literal["", "left", "right", "both"] = ""
     note: str = Field(default="", max_length=500)
     client_token: UUID | None = Field(
@@ -77,7 +78,7 @@ class SelfHelpOut(Schema):
 
 class SelfHelpIn(BodyIn):
     measure: Measure
-    at: datetime | None = None
+    at: Moment | None = None
     minutes: StrictInt | None = Field(default=None, ge=1, le=24 * 60)
     note: str = Field(default="", max_length=500)
 

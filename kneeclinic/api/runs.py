@@ -22,6 +22,7 @@ from kneeclinic.activities.models import Activity, Import
 from kneeclinic.api.common import (
     BodyIn,
     ListParams,
+    Moment,
     answers,
     audit,
     between,
@@ -87,7 +88,7 @@ class RunPatch(BodyIn):
 
 
 class RunIn(BodyIn):
-    start: datetime
+    start: Moment
     distance_m: StrictFloat = Field(ge=0, le=MAX_DISTANCE_M)
     duration_s: StrictFloat = Field(gt=0, le=MAX_DURATION_S)
     sport: SportName = "running"

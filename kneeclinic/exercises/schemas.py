@@ -43,6 +43,14 @@ class SessionIn(Schema):
     effort: int | None = Field(None, ge=0, le=10)
     logs: list[ExerciseLogIn] = Field(default_factory=list, max_length=40)
 
+    @field_validator("started_at", "finished_at", mode="before")
+    @classmethod
+    def not_a_number(cls, value: object) -> object:
+        """Pydantic would read a number as Unix time; the player always sends ISO 8601."""
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError("Times must be ISO 8601, e.g. 2026-11-20T07:00:00+00:00.")
+        return value
+
     @field_validator("started_at", "finished_at")
     @classmethod
     def with_time_zone(cls, value: datetime | None) -> datetime | None:

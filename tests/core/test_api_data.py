@@ -206,3 +206,20 @@ def test_a_pain_entry_in_the_future_is_refused(alice: User) -> None:
     )
     assert response.status_code == 422
     assert "future" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/runs", {"start": 1764000000, "distance_m": 5000.0, "duration_s": 1800.0}),
+        ("/api/v1/diary/pain", {"pain_nrs": 2, "when": "after_run", "at": 1764000000}),
+    ],
+)
+def test_a_number_is_not_taken_for_a_date_and_time(
+    alice: User, path: str, body: dict[str, Any]
+) -> None:
+    response = client_for(alice).post(path, body, content_type="application/json")
+    assert response.status_code == 422
+    assert "ISO 8601" in response.content.decode()
+    assert not Activity.objects.filter(runner=alice).exists()
+    assert not PainEntry.objects.filter(runner=alice).exists()
