@@ -32,7 +32,7 @@ from django.urls import reverse
 from kneeclinic.accounts.models import User
 from kneeclinic.activities.models import Activity, Import, StoredFile
 from tests.activities.helpers import fit_run
-from tests.reliability import record, scale
+from tests.reliability import SOAK, record, scale
 from tests.resilience.conftest import LiveServer, add_people, prepare, serve
 
 MB = 1024 * 1024
@@ -264,4 +264,5 @@ def _parallel_uploads(server: LiveServer, size: int, uploads: int) -> None:
     assert sorted(results) == [202] * uploads, results
     assert peak[0] < 1536 * MB, f"peak RSS {peak[0] / MB:.0f} MB"
     assert len(latencies) >= 3 and set(statuses) == {200}, set(statuses)
-    assert p99 < 1.0, f"p99 {p99 * 1000:.0f} ms over {len(latencies)} requests"
+    if SOAK:  # a latency figure, judged by make soak on a quiet machine, not by make test
+        assert p99 < 1.0, f"p99 {p99 * 1000:.0f} ms over {len(latencies)} requests"
