@@ -6,7 +6,9 @@ authenticator code) and sends a fixed rate of requests, whatever the server's sp
 pages and API reads, 20 % physio patient pages (each writes an audit event), 15 % pain entries,
 5 % note saves. Latency counts from the moment each request was due.
 
-The ordinary suite runs a short T33 at a modest rate. Under ``make soak`` (KNEECLINIC_SOAK=1):
+The ordinary suite runs a short T33 at a modest rate and asserts that nothing fails; it records
+the latencies but does not judge them, since speed targets are measured on a quiet machine by
+``make soak``, never by the ordinary tests. Under ``make soak`` (KNEECLINIC_SOAK=1):
 T33 is 100 requests a second for 10 minutes on SQLite with ``synchronous=FULL``; T34 is 50 a
 second while two runners upload a 10 MB GPX every 10 s for the worker to import; T35 is T33 at
 200 a second on PostgreSQL (KNEECLINIC_LOAD_POSTGRES, else KNEECLINIC_TEST_POSTGRES: a server
@@ -62,12 +64,12 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
     if p95_ms is not None:
         ok = latency["p95"] < p95_ms
         record(test_id, "p95 latency", latency["p95"], f"< {p95_ms:g}", ok, unit="ms")
-        if not ok:
+        if not ok and SOAK:
             misses.append(f"p95 {latency['p95']} ms >= {p95_ms:g} ms")
     ok = latency["p99"] < p99_ms
     record(test_id, "p99 latency", latency["p99"], f"< {p99_ms:g}", ok, unit="ms")
     record(test_id, "p50 latency", latency["p50"], "", True, unit="ms")
-    if not ok:
+    if not ok and SOAK:
         misses.append(f"p99 {latency['p99']} ms >= {p99_ms:g} ms")
     growth = result.rss_growth_pct()
     if SOAK and growth is not None:
