@@ -462,3 +462,47 @@ def auto_assign_shoes(
         for activity, shoe in chosen:
             assign_shoe(activity, shoe, automatic=True)
     return len(chosen)
+
+
+def change_gates(
+    plan: RunPlan,
+    *,
+    weekdays: Sequence[int],
+    needs_signoff_before_start: bool,
+    needs_signoff_before_continuous: bool,
+) -> list[str]:
+    """A physio changes the run days or the review points of an active plan.
+
+    Returns what changed, in words; an empty list when nothing did. A sign-off already given
+    stays given.
+    """
+    if plan.status != PlanStatus.ACTIVE:
+        raise PlanError("This plan is no longer active.")
+    days = ",".join(str(d) for d in rtr.check_run_weekdays(weekdays))
+    changed: list[str] = []
+    if days != plan.run_weekdays:
+        changed.append("run days")
+    if needs_signoff_before_start != plan.needs_signoff_before_start:
+        changed.append(
+            "a review before the first run"
+            if needs_signoff_before_start
+            else "no review before the first run"
+        )
+    if needs_signoff_before_continuous != plan.needs_signoff_before_continuous:
+        changed.append(
+            "a review before running without walk breaks"
+            if needs_signoff_before_continuous
+            else "no review before running without walk breaks"
+        )
+    if changed:
+        plan.run_weekdays = days
+        plan.needs_signoff_before_start = needs_signoff_before_start
+        plan.needs_signoff_before_continuous = needs_signoff_before_continuous
+        plan.save(
+            update_fields=[
+                "run_weekdays",
+                "needs_signoff_before_start",
+                "needs_signoff_before_continuous",
+            ]
+        )
+    return changed
