@@ -50,6 +50,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.path):
             item.add_marker(pytest.mark.browser)
+    # The browser tests run last: once Playwright's sync API has started, this thread counts as
+    # inside an event loop, and Django then refuses to open database connections
+    # (SynchronousOnlyOperation) and asyncio.run() refuses to start, for every later test.
+    items.sort(key=lambda item: "tests/browser" in str(item.path))
 
 
 def _free_port() -> int:

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -31,7 +32,7 @@ from django.urls import reverse
 
 from kneeclinic.accounts.models import User
 from kneeclinic.activities.models import Activity, Import, StoredFile
-from tests.activities.helpers import fit_run
+from tests.activities.helpers import START, fit_run
 from tests.reliability import SOAK, record, scale
 from tests.resilience.conftest import LiveServer, add_people, prepare, serve
 
@@ -119,19 +120,22 @@ def _upload(client: Client, name: str, data: bytes) -> object:
 def test_the_quota_of_kept_files_refuses_an_upload_that_would_pass_it(
     alice_client: Client, alice: User, settings: object, django_capture_on_commit_callbacks: object
 ) -> None:
-    first, second = fit_run(), fit_run(seconds=1200)
+    # A start no other test uses, so no earlier test of the session has kept these bytes.
+    first, second = fit_run(), fit_run(START + timedelta(days=4321), seconds=1200)
     settings.QUOTA_BYTES = len(first) + len(second) // 2  # type: ignore[attr-defined]
     response = _upload(alice_client, "a.fit", first)
     assert response.status_code == 302  # type: ignore[attr-defined]
     files_before = StoredFile.objects.count()
+    sha = hashlib.sha256(second).hexdigest()
+    kept = Path(settings.DATA_DIR) / "files" / sha[:2] / sha  # type: ignore[attr-defined]
+    assert not kept.exists()
     refused = _upload(alice_client, "b.fit", second)
     page = refused.content.decode()  # type: ignore[attr-defined]
     assert refused.status_code == 413  # type: ignore[attr-defined]
     assert "each account may keep up to" in page and "Nothing was uploaded" in page
     assert Import.objects.filter(runner=alice).count() == 1
     assert StoredFile.objects.count() == files_before
-    sha = hashlib.sha256(second).hexdigest()
-    assert not (Path(settings.DATA_DIR) / "files" / sha[:2] / sha).exists()  # type: ignore[attr-defined]
+    assert not kept.exists()  # the refused upload wrote no file
     # The API says the same in its error body.
     from kneeclinic.core import tokens
 
