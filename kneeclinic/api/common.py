@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Schema
 from ninja.errors import HttpError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from kneeclinic.accounts.access import visible_runner_ids
 from kneeclinic.accounts.models import User
@@ -25,6 +25,14 @@ class BodyIn(BaseModel):
     """Request bodies: a JSON object with known fields only (ninja's Schema accepts any value)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_nul(cls, value: object) -> object:
+        """A NUL character is never text anyone typed, and PostgreSQL cannot store it."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text cannot contain NUL characters")
+        return value
 
 
 class ErrorBody(Schema):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -92,6 +93,10 @@ _VECTORS = [
     "<<script>alert(1)//<</script>",
 ]
 PAYLOADS = [f"k{i:02d} {vector}" for i, vector in enumerate(_VECTORS)]
+if os.environ.get("KNEECLINIC_TEST_POSTGRES"):
+    # PostgreSQL text cannot hold NUL, and the app's forms refuse it before it gets there; the
+    # seeding writes rows directly, so on PostgreSQL that payload goes in without its NUL.
+    PAYLOADS = [payload.replace("\x00", "") for payload in PAYLOADS]
 
 
 def dangerous(payload: str) -> list[str]:

@@ -223,3 +223,11 @@ def test_a_number_is_not_taken_for_a_date_and_time(
     assert "ISO 8601" in response.content.decode()
     assert not Activity.objects.filter(runner=alice).exists()
     assert not PainEntry.objects.filter(runner=alice).exists()
+
+
+def test_a_nul_character_in_text_is_refused_not_stored(alice: User) -> None:
+    body = {"pain_nrs": 2, "when": "after_run", "note": "sore\x00knee"}
+    response = client_for(alice).post("/api/v1/diary/pain", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "NUL" in response.content.decode()
+    assert not PainEntry.objects.filter(runner=alice).exists()
