@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kneeclinic.accounts.models import CareInvitation, CareLink, InvitationAttempt, Role, User
@@ -98,19 +99,31 @@ def too_many_attempts(user: User) -> bool:
 
 def find_by_short_code(runner: User, typed: str) -> CareInvitation:
     """The usable invitation for a typed code, or an InvitationError saying what is wrong."""
-    if too_many_attempts(runner):
+    invitation = match_short_code(runner, typed, CareInvitation.objects.all(), "your physio")
+    check_usable(runner, invitation)
+    return invitation
+
+
+def match_short_code[M: models.Model](
+    person: User, typed: str, candidates: QuerySet[M], sender: str
+) -> M:
+    """The invitation among ``candidates`` whose short code ``person`` typed.
+
+    Wrong codes are counted per person and limited (``CODE_ATTEMPT_LIMIT``), for invitations
+    either way round; ``sender`` names who to ask for the link instead ("your physio").
+    """
+    if too_many_attempts(person):
         raise InvitationError(
             "Too many codes that did not match. For your safety, please wait 15 minutes "
-            "and try again, or ask your physio to send you the invitation link."
+            f"and try again, or ask {sender} to send you the invitation link."
         )
     code = normalise_short_code(typed)
-    invitation = CareInvitation.objects.filter(short_code_hash=_digest(code)).first()
+    invitation = candidates.filter(short_code_hash=_digest(code)).first()
     if invitation is None:
-        InvitationAttempt.objects.create(user=runner)
+        InvitationAttempt.objects.create(user=person)
         raise InvitationError(
             "That code does not match an invitation. Check the letters and numbers and try again."
         )
-    check_usable(runner, invitation)
     return invitation
 
 

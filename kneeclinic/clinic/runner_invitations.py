@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kneeclinic.accounts import invitations
 from kneeclinic.accounts.invitations import InvitationError
-from kneeclinic.accounts.models import CareLink, InvitationAttempt, Role, User
+from kneeclinic.accounts.models import CareLink, Role, User
 from kneeclinic.clinic.models import PhysioInvitation
 
 
@@ -99,22 +99,9 @@ def check_usable(physio: User, invitation: PhysioInvitation) -> None:
 
 
 def find_by_short_code(physio: User, typed: str) -> PhysioInvitation:
-    if invitations.too_many_attempts(physio):
-        raise InvitationError(
-            "Too many codes that did not match. Please wait 15 minutes and try again, "
-            "or ask the runner to send you the invitation link."
-        )
-    code = invitations.normalise_short_code(typed)
-    invitation = (
-        PhysioInvitation.objects.filter(short_code_hash=invitations.digest(code))
-        .select_related("runner")
-        .first()
+    invitation = invitations.match_short_code(
+        physio, typed, PhysioInvitation.objects.select_related("runner"), "the runner"
     )
-    if invitation is None:
-        InvitationAttempt.objects.create(user=physio)
-        raise InvitationError(
-            "That code does not match an invitation. Check the letters and numbers and try again."
-        )
     check_usable(physio, invitation)
     return invitation
 
