@@ -19,22 +19,29 @@ Connect's real export, however, keeps the original uploads as ZIP parts of about
 thousand files each under ``DI_CONNECT/DI-Connect-Uploaded-Files/``. We therefore open
 exactly one nested level of ZIP, and only in that folder, with the same guards (its
 members count towards the same 2 GB budget). Elsewhere a ZIP inside a ZIP is refused.
+
+Read lazily (``iter_members(..., lazy=True)``), members come without their bytes: each ready
+one names where it lies (``MemberRef``), every check above made, and a ``MemberReader`` on the
+same upload reads it later, in a parse worker, through the same bounded ``zipfile`` read. A
+stored nested part is then opened where it lies in the upload instead of being read through.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import enum
 import io
 import re
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from kneeclinic.domain.activity import ParseError, Sport
 from kneeclinic.domain.parsers.limits import (
@@ -85,15 +92,26 @@ class ExportMetadata:
     activity_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """Where a ready member lies in its upload: the position of each archive entry on the way
+    (in its archive's directory, outermost first), and the most it may unpack to."""
+
+    path: tuple[int, ...]
+    limit: int
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Member:
-    """One file of an upload: its display name, and its bytes or why it has none."""
+    """One file of an upload: its display name, and its bytes (or where they lie) or why it
+    has none."""
 
     name: str
     status: MemberStatus
     data: bytes | None = None
     error: str = ""
     metadata: ExportMetadata | None = None
+    ref: MemberRef | None = None  # a ZIP's member read lazily: data is None
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
@@ -122,8 +140,12 @@ def expand(name: str, data: bytes | IO[bytes]) -> list[Member]:
     return list(iter_members(name, data))
 
 
-def iter_members(name: str, data: bytes | IO[bytes]) -> Iterator[Member]:
-    """Every member of an upload, one at a time (so a big export is never all in memory)."""
+def iter_members(name: str, data: bytes | IO[bytes], *, lazy: bool = False) -> Iterator[Member]:
+    """Every member of an upload, one at a time (so a big export is never all in memory).
+
+    ``lazy``: a ZIP's ready members come with a ``ref`` instead of their bytes, for a
+    ``MemberReader`` on the same upload (a single file still comes with its bytes).
+    """
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
     head = stream.read(SNIFF_HEAD)
     stream.seek(0)
@@ -144,7 +166,7 @@ def iter_members(name: str, data: bytes | IO[bytes]) -> Iterator[Member]:
             return
         yield Member(name=display_name(name), status=MemberStatus.READY, data=payload)
         return
-    yield from _zip_members(stream, prefix="", depth=0, budget=_Budget())
+    yield from _zip_members(stream, _Walk("", 0, _Budget(), lazy, ()))
 
 
 SNIFF_HEAD = 64 * 1024
@@ -174,7 +196,19 @@ def _open_zip(stream: IO[bytes]) -> zipfile.ZipFile:
         raise ParseError(f"this ZIP archive is damaged or incomplete ({exc})") from None
 
 
-def _zip_members(stream: IO[bytes], prefix: str, depth: int, budget: _Budget) -> Iterator[Member]:
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """Where the walk through an upload's archives is: the shown prefix, the depth, the
+    budget they share, whether members are read now or later, and the path of entries."""
+
+    prefix: str
+    depth: int
+    budget: _Budget
+    lazy: bool
+    path: tuple[int, ...]
+
+
+def _zip_members(stream: IO[bytes], walk: _Walk) -> Iterator[Member]:
     archive = _open_zip(stream)
     with archive:
         infos = archive.infolist()
@@ -185,27 +219,26 @@ def _zip_members(stream: IO[bytes], prefix: str, depth: int, budget: _Budget) ->
                 f"this archive holds {len(infos):,} files; we accept at most "
                 f"{MAX_ARCHIVE_MEMBERS:,} in one archive"
             )
-        budget.spend(sum(info.file_size for info in infos))
+        walk.budget.spend(sum(info.file_size for info in infos))
         _refuse_overlaps(infos, getattr(archive, "start_dir", None))
         names = Counter(info.orig_filename for info in infos)
         index = _strava_index(archive, infos)
-        for info in infos:
+        for position, info in enumerate(infos):
             if info.orig_filename.endswith("/") and not _unsafe_name(info.orig_filename):
                 continue  # a folder
-            yield from _member(archive, info, prefix, depth, budget, names, index)
+            yield from _member(archive, info, position, walk, names, index)
 
 
 def _member(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
-    prefix: str,
-    depth: int,
-    budget: _Budget,
+    position: int,
+    walk: _Walk,
     names: Counter[str],
     index: dict[str, ExportMetadata],
 ) -> Iterator[Member]:
     raw = info.orig_filename
-    shown = prefix + display_name(raw)
+    shown = walk.prefix + display_name(raw)
 
     def failed(reason: str) -> Member:
         return Member(name=shown, status=MemberStatus.FAILED, error=reason)
@@ -232,7 +265,9 @@ def _member(
         return
     kind, inner = kind_from_name(raw)
     if kind is Kind.ZIP:
-        yield from _nested(archive, info, shown, depth, budget)
+        yield from _nested(
+            archive, info, shown, dataclasses.replace(walk, path=(*walk.path, position))
+        )
         return
     if kind is Kind.GZIP:
         inner_kind, _ = kind_from_name(inner)
@@ -252,6 +287,10 @@ def _member(
     if problem:
         yield failed(problem)
         return
+    if walk.lazy:
+        ref = MemberRef((*walk.path, position), limit)
+        yield Member(name=shown, status=MemberStatus.READY, metadata=index.get(raw), ref=ref)
+        return
     try:
         data = _read(archive, info, limit)
     except ParseError as exc:
@@ -261,10 +300,11 @@ def _member(
 
 
 def _nested(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, depth: int, budget: _Budget
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, walk: _Walk
 ) -> Iterator[Member]:
+    """The members of a ZIP inside the ZIP (``walk.path`` ends with the nested ZIP's entry)."""
     folders = [part.lower() for part in info.orig_filename.split("/")[:-1]]
-    if depth >= MAX_NESTED_ZIP_DEPTH or GARMIN_UPLOADS_FOLDER not in folders:
+    if walk.depth >= MAX_NESTED_ZIP_DEPTH or GARMIN_UPLOADS_FOLDER not in folders:
         yield Member(
             name=shown,
             status=MemberStatus.FAILED,
@@ -278,13 +318,100 @@ def _nested(
     try:
         if problem:
             raise ParseError(problem)
-        data = _read(archive, info, MAX_NESTED_ZIP_BYTES)
-        if sniff(data[:SNIFF_HEAD]) is not Kind.ZIP:
+        part = _open_part(archive, info, walk.lazy)
+        head = part.read(SNIFF_HEAD)
+        part.seek(0)
+        if sniff(head) is not Kind.ZIP:
             raise ParseError("this file is named .zip but is not a ZIP archive")
         # Members are yielded as they are read; an archive-wide refusal comes first.
-        yield from _zip_members(io.BytesIO(data), shown + "/", depth + 1, budget)
+        inner = dataclasses.replace(walk, prefix=shown + "/", depth=walk.depth + 1)
+        yield from _zip_members(part, inner)
     except ParseError as exc:
         yield Member(name=shown, status=MemberStatus.FAILED, error=str(exc))
+
+
+def _open_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lazy: bool) -> IO[bytes]:
+    """A nested ZIP to open: read through (its CRC checked), or, lazily and when it is stored
+    uncompressed (as a Garmin export's parts are), its bytes where they lie in the upload.
+    Each of its own members is still read through ``zipfile`` with its CRC checked."""
+    if not lazy or info.compress_type != zipfile.ZIP_STORED or archive.fp is None:
+        return io.BytesIO(_read(archive, info, MAX_NESTED_ZIP_BYTES))
+    handle = archive.fp
+    handle.seek(info.header_offset)
+    local = handle.read(_LOCAL_HEADER.size)
+    if len(local) < _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
+        raise ParseError("this file is damaged inside the archive (bad local file header)")
+    name_length, extra_length = _LOCAL_HEADER.unpack(local)[-2:]
+    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return io.BufferedReader(_Window(handle, start, info.compress_size))
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``start`` to ``start + size`` of a stream shared with others, as a file."""
+
+    def __init__(self, handle: IO[bytes], start: int, size: int) -> None:
+        self.handle, self.start, self.size, self.position = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, min(self.size, base + offset))
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self.size - self.position)
+        self.handle.seek(self.start + self.position)
+        data = self.handle.read(max(wanted, 0))
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+class MemberReader:
+    """Reads the members ``iter_members(..., lazy=True)`` named, from the same upload.
+
+    The archives on the way are opened once and kept (a worker reads many members of one
+    nested part in turn); ``ref`` comes from our own walk, so a wrong one is only a failure.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self._archives: dict[tuple[int, ...], zipfile.ZipFile] = {}
+
+    def read(self, ref: MemberRef) -> bytes:
+        try:
+            archive = self._archive(ref.path[:-1])
+            info = archive.infolist()[ref.path[-1]]
+        except IndexError:
+            raise ParseError("this file is not where its archive said it was") from None
+        return _read(archive, info, ref.limit)
+
+    def _archive(self, path: tuple[int, ...]) -> zipfile.ZipFile:
+        archive = self._archives.get(path)
+        if archive is None:
+            if path:
+                outer = self._archive(path[:-1])
+                stream = _open_part(outer, outer.infolist()[path[-1]], lazy=True)
+            else:
+                stream = self.stream
+            archive = self._archives[path] = _open_zip(stream)
+        return archive
+
+    def close(self) -> None:
+        for archive in self._archives.values():
+            archive.close()
+        self._archives.clear()
 
 
 def _size_problem(info: zipfile.ZipInfo, limit: int) -> str:

@@ -13,6 +13,8 @@ from kneeclinic.domain.parsers import archive as archive_module
 from kneeclinic.domain.parsers.archive import (
     ExportMetadata,
     Member,
+    MemberReader,
+    MemberRef,
     MemberStatus,
     display_name,
     expand,
@@ -116,12 +118,12 @@ def test_a_flat_zip_gives_its_activity_files_and_skips_the_rest() -> None:
     assert members["runs/.DS_Store"].status is MemberStatus.SKIPPED
 
 
-def _garmin_export(parts: dict[str, bytes]) -> bytes:
+def _garmin_export(parts: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     members = [
         ("DI_CONNECT/DI-Connect-Fitness/runner_0_summarizedActivities.json", b"[]"),
         *((f"{UPLOADS}/{name}", data) for name, data in parts.items()),
     ]
-    return zip_bytes(members)
+    return zip_bytes(members, compression=compression)
 
 
 def test_a_garmin_connect_export_opens_the_nested_zips_of_uploaded_files() -> None:
@@ -482,3 +484,97 @@ def test_a_huge_single_file_given_as_bytes_is_refused_the_same_way() -> None:
     [member] = expand("huge.gpx", b"<gpx>" + bytes(30 * MB))
 
     assert member.status is MemberStatus.FAILED
+
+
+# --- lazy reading: members named where they lie, read later ---------------------------------
+
+
+def _lazy_then_read(data: bytes) -> list[Member]:
+    """Members walked lazily, then each ready one read from its ref, as a parse worker does."""
+    members = list(iter_members("export.zip", io.BytesIO(data), lazy=True))
+    reader = MemberReader(io.BytesIO(data))
+    read = []
+    for member in members:
+        if member.ref is not None:
+            assert member.data is None
+            member = Member(
+                member.name, member.status, reader.read(member.ref), metadata=member.metadata
+            )
+        read.append(member)
+    reader.close()
+    return read
+
+
+def _same(one: list[Member], other: list[Member]) -> None:
+    assert [(m.name, m.status, m.data, m.error, m.metadata) for m in one] == [
+        (m.name, m.status, m.data, m.error, m.metadata) for m in other
+    ]
+
+
+@pytest.mark.parametrize(
+    "compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"]
+)
+def test_a_lazy_walk_reads_the_same_members_as_an_eager_one(compression: int) -> None:
+    part1 = zip_bytes([("runner_1.gpx", RUN), ("notes.txt", b"x"), ("runner_2.gpx.gz", gz(RUN))])
+    part2 = zip_bytes([("runner_3.gpx", RUN)], compression=compression)
+    middle = zip_bytes([(f"{UPLOADS}/deeper.zip", part2)])
+    outer = zip_bytes(
+        [
+            ("DI_CONNECT/summary.json", b"[]"),
+            (f"{UPLOADS}/Part1.zip", part1),
+            (f"{UPLOADS}/Part2.zip", part2),
+            (f"{UPLOADS}/Part3.zip", middle),
+            (f"{UPLOADS}/not-a-zip.zip", b"plain text"),
+            ("top.gpx", RUN),
+        ],
+        compression=compression,
+    )
+
+    _same(_lazy_then_read(outer), expand("export.zip", outer))
+
+
+def test_a_lazy_walk_keeps_a_strava_index_and_a_single_file_keeps_its_bytes() -> None:
+    index = "Filename,Activity Name,Activity Type\nactivities/1.gpx,Parkrun,Run\n"
+    data = zip_bytes([("activities.csv", index.encode()), ("activities/1.gpx", RUN)])
+
+    _same(_lazy_then_read(data), expand("export.zip", data))
+    [single] = iter_members("morning.gpx", RUN, lazy=True)
+    assert (single.data, single.ref) == (RUN, None)
+
+
+def test_a_lazily_read_member_is_still_checked_against_its_crc() -> None:
+    data = bytearray(zip_bytes([("a.gpx", RUN)], compression=zipfile.ZIP_STORED))
+    data[data.index(b"<gpx") + 10] ^= 0xFF
+    [member] = iter_members("x.zip", io.BytesIO(bytes(data)), lazy=True)
+
+    assert member.ref is not None
+    with pytest.raises(ParseError, match="damaged inside the archive"):
+        MemberReader(io.BytesIO(bytes(data))).read(member.ref)
+
+
+def test_a_ref_to_no_member_is_a_failure() -> None:
+    data = zip_bytes([("a.gpx", RUN)])
+
+    with pytest.raises(ParseError, match="not where its archive said"):
+        MemberReader(io.BytesIO(data)).read(MemberRef((5,), MB))
+
+
+def test_a_stored_nested_zip_with_a_damaged_header_fails_alone_when_lazy() -> None:
+    part = zip_bytes([("a.gpx", RUN)])
+    data = bytearray(_garmin_export({"part.zip": part}, compression=zipfile.ZIP_STORED))
+    header = data.index(b"PK\x03\x04", data.index(b"PK\x03\x04") + 1)
+    data[header : header + 4] = b"XXXX"
+
+    members = _by_name(iter_members("x.zip", io.BytesIO(bytes(data)), lazy=True))
+
+    assert "bad local file header" in members[f"{UPLOADS}/part.zip"].error
+
+
+def test_a_window_reads_only_its_bytes_and_seeks_from_either_end() -> None:
+    window = archive_module._Window(io.BytesIO(b"0123456789"), 2, 5)
+
+    assert (window.readable(), window.seekable()) == (True, True)
+    assert window.read(10) == b"23456"
+    assert window.read(1) == b""
+    assert window.seek(-2, io.SEEK_END) == 3 and window.tell() == 3
+    assert window.seek(1, io.SEEK_CUR) == 4 and window.read() == b"6"
