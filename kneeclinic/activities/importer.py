@@ -3,7 +3,9 @@
 An import is a status row listing its uploads (kept by SHA-256). The worker claims it with a
 conditional UPDATE and walks every file of every upload in a fixed order. Parse workers
 (``sandbox``, two on a machine with two cores or more) read the files ahead of the writing:
-each file comes back parsed, its streams already packed and its cadence worked out
+a ZIP's files are read, inflated and hashed there, from where they lie in the stored upload
+(the importer walks only the archives' directories, with every check of ``archive``), and
+each file comes back hashed and parsed, its streams already packed and its cadence worked out
 (``prepare``), and the files are written in batches (up to ``BATCH_FILES`` files or
 ``BATCH_SECONDS`` of work), each batch in one transaction: every file's outcome row, its
 activities with their streams, laps, cadence and shoe, and the import's counts together. The
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -38,7 +41,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kneeclinic.accounts.models import User
-from kneeclinic.activities import storage
+from kneeclinic.activities import prepare, storage
 from kneeclinic.activities.models import (
     Activity,
     ActivityFile,
@@ -49,6 +52,7 @@ from kneeclinic.activities.models import (
     StoredFile,
 )
 from kneeclinic.activities.prepare import Cadence, Prepared, prepared
+from kneeclinic.activities.rows import insert
 from kneeclinic.activities.sandbox import ParseSandbox
 from kneeclinic.domain import activity as domain
 from kneeclinic.domain.parsers import ParseError, archive
@@ -68,7 +72,7 @@ READ_AHEAD = 8
 BATCH_FILES = 100
 BATCH_SECONDS = 0.5
 """A batch is written (and the progress shown) after this many files or seconds of work."""
-WORKER_ENTRY = "kneeclinic.activities.prepare:prepare"
+WORKER_ENTRY = "kneeclinic.activities.prepare:prepare_member"
 Progress = Callable[[Import], None]
 
 
@@ -126,8 +130,10 @@ def run_import(batch_id: int, progress: Progress | None = None) -> Import | None
         known = _Known.of(batch.runner)
         with contextlib.ExitStack() as workers, _commit_without_fsync():
             # the workers last the whole import
+            # each worker hashes the files it reads, and skips those the runner has already
+            setup = "\n".join(sorted(known.shas)).encode("ascii")
             boxes = [
-                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY))
+                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY, setup=setup))
                 for _ in range(PARSE_WORKERS)
             ]
             _import_uploads(batch, progress, boxes, known)
@@ -251,9 +257,10 @@ class _Window(io.RawIOBase):
 
 
 def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:
+    """The upload's files; a ZIP's named where they lie, for the parse workers to read."""
     with storage.path_of(upload["sha256"]).open("rb") as stream:
         try:
-            yield from archive.iter_members(upload["name"], stream)
+            yield from archive.iter_members(upload["name"], stream, lazy=True)
         except ParseError as exc:
             yield archive.Member(upload["name"], archive.MemberStatus.FAILED, error=str(exc))
 
@@ -270,14 +277,18 @@ def _import_uploads(
         for upload_index, upload in enumerate(batch.uploads):
             stored = StoredFile.objects.get(sha256=upload["sha256"])
             source = _Source(stored, storage.is_zip(stored))
+            path = str(storage.path_of(stored.sha256).resolve())
             for member_index, member in enumerate(_members(upload)):
                 if (upload_index, member_index) in done:
                     continue  # finished before a restart
                 pending = _prepare(known, member_index, member, upload_index, source)
                 queue.append(pending)
                 if pending.outcome is None:
-                    assert member.data is not None  # noqa: S101 - a file to parse has bytes
-                    yield member.name, member.data
+                    if member.ref is not None:
+                        yield member.name, prepare.member_request(path, member.ref)
+                    else:
+                        assert member.data is not None  # noqa: S101 - a file to parse has bytes
+                        yield member.name, prepare.file_request(member.data)
 
     # The k-th file to parse goes to worker k % n, and its result is taken from there.
     feeds = _deal(to_parse(), len(boxes))
@@ -285,12 +296,12 @@ def _import_uploads(
         box.parse_many(feed, ahead=READ_AHEAD) for box, feed in zip(boxes, feeds, strict=True)
     ]
     for turn in itertools.count():
-        parsed = next(results[turn % len(results)], None)
-        if parsed is None:
+        reply = next(results[turn % len(results)], None)
+        if reply is None:
             break
         while queue[0].outcome is not None:  # files that needed no parsing come first
             writer.add(queue.popleft(), None)
-        writer.add(queue.popleft(), _as_prepared(parsed))
+        writer.add(*_received(queue.popleft(), reply))
     while queue:
         writer.add(queue.popleft(), None)
     writer.flush()
@@ -319,6 +330,21 @@ def _deal(items: Iterator[tuple[str, bytes]], hands: int) -> list[Iterator[tuple
 
 
 Parsed = list[Prepared] | ParseError | None
+
+
+def _received(
+    pending: _Pending, reply: prepare.Read | list[domain.Activity] | ParseError
+) -> tuple[_Pending, Parsed]:
+    """A file with the worker's answer: its hash, and its activities, its failure or that the
+    runner has it already."""
+    if not isinstance(reply, prepare.Read):
+        return pending, _as_prepared(reply)
+    pending = dataclasses.replace(pending, sha256=reply.sha256)
+    if reply.known:
+        return dataclasses.replace(pending, outcome=_ALREADY), None
+    if reply.error:
+        return pending, ParseError(reply.error)
+    return pending, reply.activities
 
 
 def _as_prepared(parsed: list[domain.Activity] | list[Prepared] | ParseError) -> Parsed:
@@ -394,7 +420,9 @@ def _prepare(
     outcome = None
     if member.status is archive.MemberStatus.SKIPPED:
         outcome = Outcome(ImportFile.Status.SKIPPED, member.error)
-    elif member.status is archive.MemberStatus.FAILED or member.data is None:
+    elif member.status is archive.MemberStatus.FAILED or (
+        member.data is None and member.ref is None
+    ):
         outcome = Outcome(ImportFile.Status.FAILED, member.error or "this file could not be read")
     elif sha256 in known.shas:
         outcome = _ALREADY
@@ -519,19 +547,21 @@ def _write(batch: Import, items: list[tuple[_Pending, Parsed]], known: _Known) -
                 sha256=pending.sha256,
             )
             if outcome.status == ImportFile.Status.IMPORTED and isinstance(parsed, list):
-                assert member.data is not None  # noqa: S101 - parsed implies bytes
-                source = pending.source or _Source(storage.store_bytes(member.data), False)
+                source = pending.source
+                if source is None:  # a file of its own, parsed here from its bytes
+                    assert member.data is not None  # noqa: S101 - parsed implies bytes
+                    source = _Source(storage.store_bytes(member.data), False)
                 where = (source.stored, pending.member_index if source.archive else None)
                 outcome = _plan(batch.runner, parsed, record, where, member, known, rows)
                 known.shas.add(pending.sha256)
             record.status, record.error = outcome.status, outcome.error
             rows.outcomes.append(record)
             outcomes.append(outcome)
-        ImportFile.objects.bulk_create(rows.outcomes)
-        Activity.objects.bulk_create(rows.activities)
-        ActivityStreams.objects.bulk_create(rows.streams)
-        ActivityFile.objects.bulk_create(rows.files)
-        Merge.objects.bulk_create(rows.merges)
+        insert(rows.outcomes, returning=True)
+        insert(rows.activities, returning=True)
+        insert(rows.streams)
+        insert(rows.files)
+        Merge.objects.bulk_create(rows.merges)  # few
         known.settle()
         gear = {activity.pk: name for activity, name in rows.gear}
         services.after_import_many(rows.analysed, gear or None)

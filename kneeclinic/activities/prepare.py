@@ -6,20 +6,27 @@ parsing, and only small results come back over the pipe: the activity's summary,
 already compressed for storage, and the cadence figures of the back-to-running area. The
 import's own process then only writes rows. Nothing here touches the database or Django, so the
 worker can load it under its limits.
+
+A file of a ZIP upload comes as where it lies (``archive.MemberRef``), not as its bytes: the
+worker reads it from the stored upload itself (inflating it, checking its CRC), hashes it, and
+parses it only when its hash is not among the runner's files the import started with.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from kneeclinic.activities import streams
 from kneeclinic.domain import technique
 from kneeclinic.domain.activity import Activity, FloatArray, Samples
+from kneeclinic.domain.parsers import archive
 
 CADENCE_GRID = 64
 """FIT cadence is strides plus 1/128 strides a minute: steps a minute in 64ths (TCX, GPX: whole)."""
@@ -57,11 +64,92 @@ class Prepared:
     cadence: Cadence | None  # from the streams, whatever the sport (the import may change it)
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """The import worker's answer for one file: its hash, and its activities or why none."""
+
+    sha256: str
+    activities: list[Prepared]
+    error: str = ""  # the reason it could not be parsed
+    known: bool = False  # one of the runner's files already: not parsed
+
+
 def prepare(name: str, data: bytes) -> list[Prepared]:
-    """The worker's entry: parse one file and prepare each of its activities."""
+    """A worker's entry: parse one file and prepare each of its activities."""
     from kneeclinic.domain.parsers import parse
 
     return [prepared(item) for item in parse(name, data)]
+
+
+_BYTES, _REF = b"B", b"R"
+
+
+def file_request(data: bytes) -> bytes:
+    """A request for ``prepare_member``: this file's bytes."""
+    return _BYTES + data
+
+
+def member_request(upload: str, ref: archive.MemberRef) -> bytes:
+    """A request for ``prepare_member``: the file at ``ref`` in the stored upload ``upload``."""
+    return _REF + json.dumps({"upload": upload, "path": ref.path, "limit": ref.limit}).encode()
+
+
+@dataclass(slots=True)
+class _State:
+    known: frozenset[str] = frozenset()
+    upload: str = ""
+    handle: IO[bytes] | None = None
+    reader: archive.MemberReader | None = None
+
+
+_state = _State()
+
+
+def setup(data: bytes) -> None:
+    """The import worker's setup: the hashes (hex, one a line) of the files not to parse."""
+    _state.known = frozenset(data.decode("ascii").split())
+
+
+def prepare_member(name: str, request: bytes) -> Read:
+    """The import worker's entry: read one file (bytes, or a ZIP member), hash it, prepare it."""
+    from kneeclinic.domain.parsers import ParseError
+
+    kind, body = request[:1], request[1:]
+    if kind == _REF:
+        where = json.loads(body)
+        data = _reader(where["upload"]).read(
+            archive.MemberRef(tuple(where["path"]), where["limit"])
+        )
+    elif kind == _BYTES:
+        data = body
+    else:
+        raise ParseError("the file reader was asked something it does not know")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if sha256 in _state.known:
+        return Read(sha256, [], known=True)
+    try:
+        return Read(sha256, prepare(name, data))
+    except ParseError as exc:
+        return Read(sha256, [], error=str(exc))
+
+
+def _reader(upload: str) -> archive.MemberReader:
+    """A reader of the stored upload at path ``upload``, kept while its members come."""
+    if _state.upload != upload or _state.reader is None:
+        close()
+        _state.handle = open(upload, "rb")  # noqa: SIM115, PTH123 - kept open across calls
+        _state.reader = archive.MemberReader(_state.handle)
+        _state.upload = upload
+    return _state.reader
+
+
+def close() -> None:
+    """Forget the upload being read (the worker's files are closed when it ends)."""
+    if _state.reader is not None:
+        _state.reader.close()
+    if _state.handle is not None:
+        _state.handle.close()
+    _state.upload, _state.handle, _state.reader = "", None, None
 
 
 def prepared(item: Activity) -> Prepared:

@@ -82,11 +82,13 @@ class ParseSandbox:
         cpu_seconds: int = CPU_LIMIT_S,
         wall_seconds: float = WALL_TIMEOUT_S,
         entry: str = DEFAULT_ENTRY,
+        setup: bytes | None = None,
     ) -> None:
         self.memory_bytes = memory_bytes
         self.cpu_seconds = cpu_seconds
         self.wall_seconds = wall_seconds
         self.entry = entry
+        self.setup = setup  # given to the entry module's ``setup`` by every worker started
         self._process: subprocess.Popen[bytes] | None = None
         self._outgoing = bytearray()  # request bytes the worker has not taken yet
         self._handed = 0  # requests given to the current worker and not yet answered
@@ -211,6 +213,7 @@ class ParseSandbox:
             self.entry,
             str(self.memory_bytes),
             str(self.cpu_seconds),
+            *(["setup"] if self.setup is not None else []),
         ]
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
@@ -230,6 +233,8 @@ class ParseSandbox:
         if ready != _READY:
             self._stop(kill=True)
             raise _parse_error("the file reader could not start; please try again later")
+        if self.setup is not None:  # the first request, answered by no reply
+            self._outgoing += _request("", self.setup)
         return process
 
     def _stop(self, *, kill: bool) -> int | None:
@@ -313,8 +318,14 @@ def parse_in_sandbox(name: str, data: bytes) -> list[Activity]:
 # --- the worker ---------------------------------------------------------------------------
 
 
-def _serve(entry: str, memory_bytes: int, cpu_seconds: int) -> None:  # pragma: no cover
-    """The worker's loop: read a request, parse it under the limits, write the reply."""
+def _serve(
+    entry: str, memory_bytes: int, cpu_seconds: int, setup: bool
+) -> None:  # pragma: no cover
+    """The worker's loop: read a request, parse it under the limits, write the reply.
+
+    With ``setup``, the first request's data goes to the entry module's ``setup`` function
+    (what the parent wants every worker to know, such as files to skip), without a reply.
+    """
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -323,13 +334,19 @@ def _serve(entry: str, memory_bytes: int, cpu_seconds: int) -> None:  # pragma: 
     os.dup2(2, 1)
     requests = sys.stdin.buffer
     module_name, _, function_name = entry.partition(":")
-    parse: Callable[[str, bytes], object] = getattr(
-        importlib.import_module(module_name), function_name
-    )
+    module = importlib.import_module(module_name)
+    parse: Callable[[str, bytes], object] = getattr(module, function_name)
     from kneeclinic.domain.activity import ParseError
 
     reply.write(_READY)
     reply.flush()
+    if setup:
+        header = requests.read(_REQUEST.size)
+        if len(header) < _REQUEST.size:
+            return
+        name_length, data_length = _REQUEST.unpack(header)
+        requests.read(name_length)
+        module.setup(requests.read(data_length))
     while True:
         header = requests.read(_REQUEST.size)
         if len(header) < _REQUEST.size:
@@ -358,4 +375,4 @@ def _serve(entry: str, memory_bytes: int, cpu_seconds: int) -> None:  # pragma: 
 
 
 if __name__ == "__main__":  # pragma: no cover - run in the worker process
-    _serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    _serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:] == ["setup"])

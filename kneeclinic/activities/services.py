@@ -128,9 +128,11 @@ def after_import_many(
     """
     if not created:
         return
+    from kneeclinic.activities.rows import insert
     from kneeclinic.plans import services as plans
 
-    plans.store_cadences(created)
+    # plans.store_cadences, written as the import writes its other rows
+    insert([row for activity, cadence in created if (row := plans.cadence_row(activity, cadence))])
     plans.auto_assign_shoes([a for a, _ in created], gear, new=True)
 
 

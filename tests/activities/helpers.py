@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import zipfile
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ import numpy as np
 
 from kneeclinic.domain.activity import Activity
 from kneeclinic.domain.fitwrite import encode_run
-from kneeclinic.domain.parsers import parse
 
 START = datetime(2026, 5, 1, 7, 0, tzinfo=UTC)
 
@@ -65,23 +65,38 @@ def zip_of(files: dict[str, bytes]) -> bytes:
 
 
 class InlineSandbox:
-    """Parses in this process (the real worker is tested once; starting it costs seconds)."""
+    """Parses in this process (the real worker is tested once; starting it costs seconds).
 
-    def __init__(self, **_: Any) -> None:
-        pass
+    It calls the worker's entry and its setup, as the worker would.
+    """
+
+    def __init__(
+        self,
+        *,
+        entry: str = "kneeclinic.domain.parsers:parse",
+        setup: bytes | None = None,
+        **options: Any,
+    ) -> None:
+        module_name, _, function_name = entry.partition(":")
+        self.module = importlib.import_module(module_name)
+        self.entry = getattr(self.module, function_name)
+        if setup is not None:
+            self.module.setup(setup)
 
     def __enter__(self) -> InlineSandbox:
         return self
 
     def __exit__(self, *_: object) -> None:
-        pass
+        close = getattr(self.module, "close", None)
+        if close is not None:
+            close()
 
     def parse_many(self, files: Iterator[tuple[str, bytes]], **_: Any) -> Iterator[Any]:
         from kneeclinic.domain.activity import ParseError
 
         for name, data in files:
             try:
-                yield parse(name, data)
+                yield self.entry(name, data)
             except ParseError as error:
                 yield error
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kneeclinic.activities import prepare, streams
 from kneeclinic.domain import technique
-from kneeclinic.domain.activity import Samples
-from kneeclinic.domain.parsers import parse
-from tests.activities.helpers import fit_run
+from kneeclinic.domain.activity import ParseError, Samples
+from kneeclinic.domain.parsers import archive, parse
+from tests.activities.helpers import fit_run, zip_of
 
 
 def a_run_with_pauses_and_walks(seed: int, *, on_the_grid: bool = True) -> Samples:
@@ -93,3 +95,47 @@ def test_streams_stored_in_the_earlier_layout_still_read() -> None:
     back = streams.unpack(blob)
     assert back.distance_m is not None
     assert np.allclose(back.distance_m, distance) and np.allclose(back.time_s, np.arange(4.0))
+
+
+# --- the import worker's entry: a file's bytes or where it lies, hashed, known files skipped ---
+
+
+def test_the_import_worker_reads_a_member_where_it_lies_and_hashes_it(tmp_path: Path) -> None:
+    data = fit_run(seconds=300)
+    upload = tmp_path / "export.zip"
+    upload.write_bytes(zip_of({"runs/a.fit": data, "runs/b.fit": fit_run(seconds=200)}))
+    with upload.open("rb") as stream:
+        members = list(archive.iter_members("export.zip", stream, lazy=True))
+    first, other = (m.ref for m in members)
+    assert first is not None and other is not None and members[0].data is None
+
+    try:
+        read = prepare.prepare_member("a.fit", prepare.member_request(str(upload), first))
+        second = prepare.prepare_member("b.fit", prepare.member_request(str(upload), other))
+    finally:
+        prepare.close()
+
+    assert read.sha256 == hashlib.sha256(data).hexdigest() and not read.known
+    [run] = read.activities
+    assert run.points == 300
+    assert second.activities[0].points == 200
+
+
+def test_the_import_worker_skips_the_files_it_was_told_the_runner_has() -> None:
+    data = fit_run(seconds=120)
+    digest = hashlib.sha256(data).hexdigest()
+    prepare.setup(f"{'0' * 64}\n{digest}".encode())
+    try:
+        read = prepare.prepare_member("a.fit", prepare.file_request(data))
+    finally:
+        prepare.setup(b"")
+    assert (read.sha256, read.activities, read.known) == (digest, [], True)
+    assert prepare.prepare_member("a.fit", prepare.file_request(data)).activities
+
+
+def test_the_import_worker_names_a_file_it_cannot_parse_and_refuses_odd_requests() -> None:
+    read = prepare.prepare_member("a.fit", prepare.file_request(b"not a fit file"))
+    assert read.sha256 == hashlib.sha256(b"not a fit file").hexdigest()
+    assert read.activities == [] and read.error
+    with pytest.raises(ParseError, match="does not know"):
+        prepare.prepare_member("a.fit", b"?what")

@@ -565,7 +565,7 @@ def test_a_stored_nested_zip_with_a_damaged_header_fails_alone_when_lazy() -> No
     header = data.index(b"PK\x03\x04", data.index(b"PK\x03\x04") + 1)
     data[header : header + 4] = b"XXXX"
 
-    members = _by_name(iter_members("x.zip", io.BytesIO(bytes(data)), lazy=True))
+    members = _by_name(list(iter_members("x.zip", io.BytesIO(bytes(data)), lazy=True)))
 
     assert "bad local file header" in members[f"{UPLOADS}/part.zip"].error
 
