@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from kneeclinic.accounts.access import visible_to
 from kneeclinic.accounts.models import User
 from kneeclinic.activities import services
 from kneeclinic.activities.models import Activity, ActivityFile, Import, ImportFile, Merge
+from kneeclinic.core import formats
 from kneeclinic.domain import units
 from kneeclinic.domain.activity import Samples
 
@@ -24,6 +27,7 @@ CHART_POINTS = 600
 ROUTE_POINTS = 1500
 ROUTE_BOX = 1000.0
 NONE = "\N{EN DASH}"  # a cell with no value
+ZERO_CODE = uuid.UUID(int=0)
 
 
 def summary(activity: Activity) -> dict[str, Any]:
@@ -129,11 +133,18 @@ def page_of(rows: QuerySet[Activity], number: str | None) -> Page[Activity]:
     return Paginator(rows, RUNS_PER_PAGE).get_page(number)
 
 
-def list_rows(page: Page[Activity], unit: units.DistanceUnit) -> list[dict[str, Any]]:
-    """Each run of a page with its distance, time and pace written in the runner's unit."""
+def list_rows(page: Page[Activity], unit: units.DistanceUnit, zone: tzinfo) -> list[dict[str, Any]]:
+    """Each run of a page with its link, date (in ``zone``), distance, time and pace written in
+    the reader's unit: the page prints them as they are (fifty rows of template filters cost
+    more than the query)."""
+    link = reverse("activities:show-run", args=[ZERO_CODE]).replace(str(ZERO_CODE), "{}")
     return [
         {
             "activity": a,
+            "name": a.name or "Run",
+            "badges": _badges(a),
+            "url": link.format(a.code),
+            "when": formats.weekday_date_time(a.start, zone),
             "distance": units.format_distance(a.distance_m, unit, decimals=2)
             if a.distance_m
             else NONE,
@@ -142,6 +153,20 @@ def list_rows(page: Page[Activity], unit: units.DistanceUnit) -> list[dict[str, 
         }
         for a in page.object_list
     ]
+
+
+def _badges(a: Activity) -> list[tuple[str, str]]:
+    """(tone, text) of the labels a run carries in the list."""
+    found = []
+    if a.sport != "running":
+        found.append(("neutral", a.get_sport_display()))
+    if a.sub_sport == "treadmill":
+        found.append(("neutral", "Treadmill"))
+    if a.excluded_from_load:
+        found.append(("amber", "Not in load"))
+    if a.source == "manual":
+        found.append(("neutral", "Entered by hand"))
+    return found
 
 
 def pace(activity: Activity, unit: units.DistanceUnit) -> str:

@@ -45,7 +45,7 @@ def list_runs(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": queries.list_rows(page, _unit(request)),
+        "rows": queries.list_rows(page, _unit(request), request.user.tz),
         "query": query.urlencode(),
         "filtered": chosen != queries.RunFilter(),
     }

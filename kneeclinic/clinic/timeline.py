@@ -5,20 +5,25 @@ Every series is keyed by the Monday of its week so the charts line up by date.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from kneeclinic.accounts.models import User
 from kneeclinic.activities.models import Activity
 from kneeclinic.clinic import sources
+from kneeclinic.core import formats
 from kneeclinic.domain import units
 
 WEEKS_SHOWN = 26
 RECENT_ROWS = 12
+NONE = "\N{EN DASH}"
+ZERO_CODE = uuid.UUID(int=0)
 PAIN_SERIES = (
     ("during_run", "During a run"),
     ("after_run", "After a run"),
@@ -71,15 +76,41 @@ class Timeline:
         return [
             {
                 "week": week,
+                "week_text": formats.day_month_year(week),
                 "load": self.load_km[i],
                 "during": self.pain.get("during_run", empty)[i],
                 "after": self.pain.get("after_run", empty)[i],
                 "morning": self.pain.get("next_morning", empty)[i],
+                "pain_text": " / ".join(
+                    NONE if value is None else str(value)
+                    for value in (
+                        self.pain.get("during_run", empty)[i],
+                        self.pain.get("after_run", empty)[i],
+                        self.pain.get("next_morning", empty)[i],
+                    )
+                ),
                 "self_help": self.self_help_days[i],
                 "exercise": self.exercise_days[i] if self.exercise_days else 0,
             }
             for i, week in enumerate(self.weeks)
         ]
+
+    def pain_rows(self, zone: tzinfo) -> list[dict[str, str]]:
+        """The recent pain entries, written for the table (dates in ``zone``)."""
+        rows = []
+        for entry in self.recent_pain:
+            where = entry.get_knee_display() or NONE
+            if entry.spot:
+                where += f", {entry.get_spot_display().lower()}"
+            rows.append(
+                {
+                    "when": formats.date_time(entry.at, zone),
+                    "pain": f"{entry.pain_nrs}/10",
+                    "situation": entry.get_when_display(),
+                    "where": where,
+                }
+            )
+        return rows
 
     @property
     def total_km(self) -> float:
@@ -197,15 +228,20 @@ def _add_plans(timeline: Timeline, runner: User) -> None:
     timeline.plans = list(model.objects.filter(runner=runner).order_by("-created_at")[:3])
 
 
-def run_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """The recent runs, formatted in the reader's unit."""
+def run_rows(timeline: Timeline, zone: tzinfo | None = None) -> list[dict[str, Any]]:
+    """The recent runs, formatted in the reader's unit (dates in ``zone``, default UTC)."""
     rows = []
+    link = reverse("activities:show-run", args=[ZERO_CODE]).replace(str(ZERO_CODE), "{}")
     for run in timeline.recent_runs:
         distance = run.distance_m or 0.0
         pace = units.pace_s_per_m(distance, run.moving_s or run.elapsed_s) if distance else None
         rows.append(
             {
                 "run": run,
+                "url": link.format(run.code),
+                "on": formats.day_month_year(timezone.localtime(run.start, zone or UTC).date()),
+                "name": run.name or "Run",
+                "cadence": f"{int(run.avg_cadence_spm + 0.5)} spm" if run.avg_cadence_spm else NONE,
                 "distance": units.format_distance(distance, timeline.unit)
                 if distance
                 else "no distance",
