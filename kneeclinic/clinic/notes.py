@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, OuterRef, Subquery
 
 from kneeclinic.accounts.models import User
 from kneeclinic.clinic.models import AssessmentNote, AssessmentNoteVersion
@@ -70,25 +70,29 @@ def initial_from(version: AssessmentNoteVersion) -> dict[str, Any]:
     return initial
 
 
-def _views(notes: list[AssessmentNote]) -> list[NoteView]:
-    result = []
-    for note in notes:
-        versions = list(note.versions.all())
-        if versions:
-            result.append(NoteView(note, versions[0], len(versions)))
-    return result
-
-
 def for_reader(reader: User, runner: User) -> list[NoteView]:
-    """All notes for a clinician; for the runner themself, only those shared with them."""
-    queryset = (
+    """All notes for a clinician; for the runner themself, only those shared with them.
+
+    Each note comes with its current version and its number of versions, in two queries
+    however long the notes' histories grow (every save adds a version).
+    """
+    notes = list(
         AssessmentNote.objects.filter(runner=runner)
         .select_related("author")
-        .prefetch_related(
-            Prefetch("versions", queryset=AssessmentNoteVersion.objects.order_by("-number"))
-        )
+        .annotate(version_count=Count("versions"))
     )
-    views = _views(list(queryset))
+    newest = AssessmentNoteVersion.objects.filter(note=OuterRef("note")).order_by("-number")
+    current = {
+        version.note_id: version
+        for version in AssessmentNoteVersion.objects.filter(
+            note__runner=runner, number=Subquery(newest.values("number")[:1])
+        )
+    }
+    views = [
+        NoteView(note, current[note.pk], note.version_count)
+        for note in notes
+        if note.pk in current
+    ]
     if reader.pk == runner.pk:
         return [view for view in views if view.current.shared_with_runner]
     return views

@@ -415,6 +415,7 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
         runner=runner, physio=request.user, status=CareLink.Status.ACTIVE
     ).first()
     data = timeline.build(runner, unit=request.user.units)
+    load = training_queries.summary_for(runner)
     return render(
         request,
         "clinic/timeline.html",
@@ -423,17 +424,14 @@ def runner_timeline(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespo
             "link": link,
             "data": data,
             "chart": data.chart_data(),
-            "runs": timeline.run_rows(data),
+            "runs": timeline.run_rows(data, request.user.tz),
+            "pain_rows": data.pain_rows(request.user.tz),
             "notes": notes.for_reader(request.user, runner),
             "is_runner": request.user.pk == runner.pk,
             "reviews": RunningReview.objects.filter(runner=runner).select_related("physio")[:5],
             "review_form": ReviewForm(),
             "review_card": plan_clinic.review_card(request.user, runner),
-            "load": (
-                training_queries.summary_for(runner)
-                if runner.activities.filter(sport="running").exists()
-                else None
-            ),
+            "load": load if any(run.record.sport == "running" for run in load.runs) else None,
         },
     )
 
@@ -464,7 +462,8 @@ def runner_report(request: AuthenticatedRequest, code: uuid.UUID) -> HttpRespons
             "runner": runner,
             "data": data,
             "chart": data.chart_data(),
-            "runs": timeline.run_rows(data),
+            "runs": timeline.run_rows(data, request.user.tz),
+            "pain_rows": data.pain_rows(request.user.tz),
             "all_notes": [(view, view.note.code in chosen_codes) for view in every],
             "notes": chosen,
             "pdf_query": request.GET.urlencode(),
