@@ -159,6 +159,12 @@ class CadenceView:
         return [{"date": r.on.isoformat(), "spm": round(r.avg_spm, 1)} for r in reversed(self.runs)]
 
 
+CADENCE_COLUMNS = (
+    "activity", "avg_spm", "median_spm", "running_s", "median_speed_mps", "histogram",
+    "ground_contact_ms", "vertical_oscillation_mm", "step_length_mm",
+)  # fmt: skip
+
+
 def latest_target(user: User) -> CadenceTarget | None:
     return CadenceTarget.objects.filter(runner=user).select_related("set_by").first()
 
@@ -167,6 +173,8 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
     rows = list(
         RunCadence.objects.filter(activity__runner=user)
         .select_related("activity")
+        # The run's code, date and name only: its whole row cost more than the cadence figures.
+        .only(*CADENCE_COLUMNS, "activity__code", "activity__start", "activity__name")
         .order_by("-activity__start")[:limit]
     )
     zone = user.tz
@@ -236,7 +244,11 @@ class ShoeRow:
 
 
 def _shoe_runs(user: User) -> list[shoe_rules.ShoeRun]:
-    uses = ShoeUse.objects.filter(shoe__runner=user).select_related("activity")
+    uses = (
+        ShoeUse.objects.filter(shoe__runner=user)
+        .select_related("activity")
+        .only("shoe_id", "activity__start", "activity__distance_m")
+    )
     zone = user.tz
     return [
         shoe_rules.ShoeRun(

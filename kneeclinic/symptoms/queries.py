@@ -32,9 +32,22 @@ def domain_entries(rows: list[PainEntry]) -> list[pain.PainEntry]:
     ]
 
 
-def recent_rows(runner: User, days: int) -> list[PainEntry]:
+def recent_entries(runner: User, days: int) -> list[pain.PainEntry]:
+    """The runner's pain entries of the last ``days`` days (and two more), oldest first.
+
+    Read as plain values: a runner who logs often has hundreds in the window, and model
+    objects cost several times the values they carry.
+    """
     since = timezone.now() - timedelta(days=days + 2)
-    return list(PainEntry.objects.filter(runner=runner, at__gte=since).order_by("at"))
+    rows = (
+        PainEntry.objects.filter(runner=runner, at__gte=since)
+        .order_by("at")
+        .values_list("at", "pain_nrs", "when", "activity_id")
+    )
+    return [
+        pain.PainEntry(at, nrs, pain.PainWhen(when), str(activity) if activity else None)
+        for at, nrs, when, activity in rows
+    ]
 
 
 def last_advice_on(runner: User) -> date | None:
@@ -45,8 +58,8 @@ def last_advice_on(runner: User) -> date | None:
 def pain_status(runner: User, today: date | None = None) -> pain.DailyStatus:
     """Today's traffic light, decision and reasons from the pain model."""
     today = today or today_for(runner)
-    rows = recent_rows(runner, STATUS_DAYS)
-    return pain.daily_status(domain_entries(rows), today, runner.tz, last_advice_on(runner))
+    entries = recent_entries(runner, STATUS_DAYS)
+    return pain.daily_status(entries, today, runner.tz, last_advice_on(runner))
 
 
 def asks_morning_check(runner: User, today: date | None = None) -> bool:
@@ -56,8 +69,7 @@ def asks_morning_check(runner: User, today: date | None = None) -> bool:
         timezone.localtime(a.start, runner.tz).date()
         for a in Activity.objects.filter(runner=runner, start__gte=start).only("start")
     }
-    rows = recent_rows(runner, 2)
-    return pain.should_ask_morning_check(run_days, domain_entries(rows), today, runner.tz)
+    return pain.should_ask_morning_check(run_days, recent_entries(runner, 2), today, runner.tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +81,7 @@ class ChartPoint:
 def pain_chart(runner: User, days: int = CHART_DAYS) -> list[ChartPoint]:
     """The worst pain of each day over the last ``days`` days (None where nothing was recorded)."""
     today = today_for(runner)
-    worst = pain.daily_worst_pain(domain_entries(recent_rows(runner, days)), runner.tz)
+    worst = pain.daily_worst_pain(recent_entries(runner, days), runner.tz)
     return [
         ChartPoint(day, worst.get(day))
         for day in (today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
