@@ -520,19 +520,26 @@ def note_new(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
     return render(request, "clinic/note_form.html", {"form": form, "runner": runner})
 
 
-def _note_for(request: AuthenticatedRequest, code: uuid.UUID, verb: str) -> AssessmentNote:
-    """A note whose runner the signed-in clinician may see; 404 (audited) for anyone else."""
-    note = (
+def _note_for(
+    request: AuthenticatedRequest, code: uuid.UUID, verb: str, *, history: bool = True
+) -> AssessmentNote:
+    """A note whose runner the signed-in clinician may see; 404 (audited) for anyone else.
+
+    With ``history`` its versions come too (a note gains one with every save, so a change,
+    which needs only the current one, does without).
+    """
+    notes_seen = (
         AssessmentNote.objects.filter(
             code=code, runner__in=User.objects.filter(visible_runner_ids(request.user))
         )
         .exclude(runner=request.user)
         .select_related("runner", "author")
-        .prefetch_related(
+    )
+    if history:
+        notes_seen = notes_seen.prefetch_related(
             Prefetch("versions", queryset=AssessmentNoteVersion.objects.select_related("saved_by"))
         )
-        .first()
-    )
+    note = notes_seen.first()
     if note is None or not _is_clinician(request.user):
         existing = AssessmentNote.objects.filter(code=code).select_related("runner").first()
         if existing is not None:
@@ -569,8 +576,8 @@ def note_detail(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def note_edit(request: AuthenticatedRequest, code: uuid.UUID) -> HttpResponse:
-    note = _note_for(request, code, "change-note")
-    current = note.versions.all()[0]
+    note = _note_for(request, code, "change-note", history=False)
+    current = note.versions.all()[0]  # the newest (versions are ordered newest first)
     if request.method == "GET":
         audit.record_access(request, note.runner, AuditAction.READ, "assessment_note", note.code)
     form = NoteForm(request.POST or None, initial=notes.initial_from(current), editing=True)
