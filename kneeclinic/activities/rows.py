@@ -5,8 +5,9 @@ ORM's ``bulk_create`` spends most of its time building each value's SQL through 
 ``insert`` writes the same columns with the same values: each field's value as the field
 itself prepares it for the database (plain numbers and text as they are; dates, UUIDs, JSON
 and bytes through the field), a related row's id taken from the row object as
-``bulk_create`` does, and, when asked, the new ids read back with RETURNING. It must run
-inside the caller's transaction, like the rest of an import's batch.
+``bulk_create`` does, and, when asked, the new ids read back with RETURNING. A JSON value
+already encoded (``prepare.JSONText``) is written as it is. It must run inside the caller's
+transaction, like the rest of an import's batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+
+from kneeclinic.activities.prepare import JSONText
 
 Convert = Callable[[Any], Any]
 
@@ -41,7 +44,10 @@ def insert(objs: Sequence[models.Model], *, returning: bool = False) -> None:
                     value = getattr(obj, attname)
                     if value is None and field.is_relation and field.is_cached(obj):
                         value = field.get_cached_value(obj).pk  # saved in this batch
-                    params.append(None if value is None else convert(value))
+                    if isinstance(value, JSONText):
+                        params.append(_json_text(value))
+                    else:
+                        params.append(None if value is None else convert(value))
             # table and column names from the model, quoted; every value is a parameter
             values = ", ".join([row_sql] * len(chunk))
             sql = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608  # nosec B608
@@ -90,3 +96,12 @@ def _columns(model: type[models.Model]) -> list[tuple[str, str, Any, Convert]]:
 
 def _prepared(field: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
+
+
+def _json_text(text: JSONText) -> Any:
+    """JSON text as the database driver takes a JSON field's value."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(None, dumps=lambda _: str(text))
+    return str(text)

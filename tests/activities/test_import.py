@@ -326,3 +326,14 @@ def test_distances_within_three_percent_are_the_same_run() -> None:
     assert not importer.same_distance(10_000, 10_350)
     assert importer.same_distance(None, None)  # two runs without a distance, at the same time
     assert not importer.same_distance(None, 5_000)
+
+
+def test_an_imported_run_keeps_its_cadence_histogram_and_laps_as_json(alice: User) -> None:
+    from kneeclinic.plans.models import RunCadence
+
+    run_upload(alice, ("export.zip", zip_of({"runs/a.fit": fit_run(seconds=1200)})))
+
+    run = Activity.objects.get(runner=alice)
+    cadence = RunCadence.objects.get(activity=run)
+    assert cadence.histogram == {"170": 1200.0}
+    assert [lap["elapsed_s"] for lap in run.streams.laps] == [333.0, 332.0, 332.0, 199.0]
