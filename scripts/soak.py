@@ -14,7 +14,10 @@ Options::
                         within their file too)
     --minutes N         length of each full load test (default 10)
     --postgres URL      PostgreSQL server for T35 (default: $PG_URL, else the local server)
-    --from-log FILE     write the report from an earlier run's log, running nothing
+    --from-log FILE     write the report from a log (one run or many), running nothing
+    --history FILE      the kept runs (default docs/reliability-runs.jsonl): each run is added
+                        to it, and the page shows, for each test, its latest run's figures
+    --fresh             write the page from this run alone (the history is left unchanged)
     --log FILE          keep the log here (default: a temporary file, printed at the end)
     --out FILE          the report (default docs/reliability.md)
     --list              list the plan's test files and the test ids each mentions, run nothing
@@ -45,6 +48,7 @@ PLAN_FOLDERS = ("security", "resilience", "fuzz")
 LOAD_TESTS = {"T33", "T34", "T35"}
 LOAD_FILE = TESTS / "resilience" / "test_load.py"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+HISTORY = ROOT / "docs" / "reliability-runs.jsonl"
 
 # The plan (security.md section 8): id, what the test does, its pass figure in short.
 PLAN: list[tuple[str, str, str]] = [
@@ -335,19 +339,49 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def read_log(log: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
-    figures, start, end = [], {}, {}
+def read_runs(log: Path) -> list[dict[str, Any]]:
+    """Every run in ``log`` (one or many), oldest first: {"start", "end", "figures"}."""
+    runs: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     for line in log.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         entry = json.loads(line)
+        if entry.get("soak") == "start" or current is None:
+            current = {"start": {}, "end": {}, "figures": []}
+            runs.append(current)
         if entry.get("soak") == "start":
-            start = entry
+            current["start"] = entry
         elif entry.get("soak") == "end":
-            end = entry
+            current["end"] = entry
         elif "test" in entry:
-            figures.append(entry)
-    return figures, start, end
+            current["figures"].append(entry)
+    return runs
+
+
+PATH_LIKE = re.compile(r"(?:/[\w.@+-]+){2,}/?")
+
+
+def _without_paths(value: Any) -> Any:
+    """Log text with file system paths replaced, so the kept history names no machine's files."""
+    if isinstance(value, str):
+        return PATH_LIKE.sub("<path>", value)
+    if isinstance(value, list):
+        return [_without_paths(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_paths(item) for key, item in value.items()}
+    return value
+
+
+def keep_in_history(log: Path, history: Path) -> None:
+    """Add this run's log to the history the page is written from (paths taken out)."""
+    lines = [
+        json.dumps(_without_paths(json.loads(line)))
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    with history.open("a", encoding="utf-8") as out:
+        out.write("".join(line + "\n" for line in lines))
 
 
 def make_targets() -> dict[str, str]:
@@ -407,27 +441,12 @@ def reason_not_measured(
     return f"its tests pass ({len(cases) - len(skipped)} passed) but record no figure"
 
 
-def render(log: Path, note: str = "") -> str:
-    figures, start, end = read_log(log)
-    if note:
-        start["note"] = note
-    cases_by_module: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for case in end.get("cases", []):
-        cases_by_module[case["module"]].append(case)
-    by_test: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for figure in figures:
-        by_test[figure["test"]].append(figure)
+def _describe_run(number: int, run: dict[str, Any]) -> list[str]:
+    start, end = run["start"], run["end"]
     info = start.get("machine") or {}
     lines = [
-        "# Reliability and security: measured figures",
+        f"### Run {number}: {start.get('at', 'unknown')} to {end.get('at', 'unfinished')} (UTC)",
         "",
-        "The figures of the security and reliability plan (tests T01-T40), as measured by "
-        "`make soak` (scripts/soak.py). Regenerate this page with `make soak`.",
-        "",
-        OPERATOR_VIEW,
-        "## The run",
-        "",
-        f"- Date: {start.get('at', 'unknown')} to {end.get('at', 'unfinished')} (UTC)",
         f"- CPU: {info.get('cpu', 'unknown')}, {info.get('cores', '?')} cores; "
         f"memory {info.get('memory', 'unknown')}",
         f"- System: {info.get('os', 'unknown')}",
@@ -441,20 +460,51 @@ def render(log: Path, note: str = "") -> str:
     if start.get("only"):
         lines.append(f"- Only: {', '.join(start['only'])}; load tests {start.get('minutes')} min")
     elif start.get("minutes") is not None:
-        lines.append(f"- Load tests: {start['minutes']} min each")
+        lines.append(f"- Everything; load tests {start['minutes']} min each")
     if start.get("note"):
         lines.append(f"- Note: {start['note']}")
+    return [*lines, ""]
+
+
+def _cases_by_module(run: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for case in run["end"].get("cases", []):
+        found[case["module"]].append(case)
+    return found
+
+
+def _attempted(test_id: str, run: dict[str, Any]) -> bool:
+    only = run["start"].get("only") or []
+    return not only or test_id in only
+
+
+def render(runs: list[dict[str, Any]], note: str = "", kept: str = "") -> str:
+    """The page: for each test of the plan, the figures of the latest run that measured it.
+
+    ``runs`` oldest first; a ``note`` replaces the last run's own; ``kept`` is text written by
+    hand that follows the generated part unchanged.
+    """
+    if note and runs:
+        runs[-1]["start"]["note"] = note
     counts = {"passed": 0, "failed": 0, "not measured": 0}
-    rows = []
+    rows: list[str] = []
+    used: set[int] = set()
     for test_id, name, plan_figure in PLAN:
-        measured = by_test.get(test_id, [])
-        if not measured:
+        measured_in = [i for i, run in enumerate(runs) if any(
+            f["test"] == test_id for f in run["figures"])]  # fmt: skip
+        if not measured_in:
             counts["not measured"] += 1
-            reason = reason_not_measured(test_id, start, cases_by_module)
-            rows.append(f"| {test_id} | {_cell(name)} | — | — | {_cell(plan_figure)} | "
+            tried = [run for run in runs if _attempted(test_id, run)] or runs[-1:]
+            run = tried[-1] if tried else {"start": {}, "end": {}}
+            reason = reason_not_measured(test_id, run["start"], _cases_by_module(run))
+            rows.append(f"| {test_id} | {_cell(name)} | — | — | — | {_cell(plan_figure)} | "
                         f"not measured: {_cell(reason)} |")  # fmt: skip
             continue
-        failure = failed_case(test_id, start, cases_by_module)
+        index = measured_in[-1]
+        used.add(index)
+        run = runs[index]
+        measured = [f for f in run["figures"] if f["test"] == test_id]
+        failure = failed_case(test_id, run["start"], _cases_by_module(run))
         if failure and all(f["passed"] for f in measured):
             # Every figure met its pass figure, yet the test failed on something else.
             extra = {"figure": "the test failed", "measured": failure, "unit": "",
@@ -463,7 +513,7 @@ def render(log: Path, note: str = "") -> str:
         passed = all(f["passed"] for f in measured)
         counts["passed" if passed else "failed"] += 1
         for i, figure in enumerate(measured):
-            label = f"{test_id} | {_cell(name)}" if i == 0 else " | "
+            label = f"{test_id} | {_cell(name)} | {index + 1}" if i == 0 else " | | "
             mode = "" if figure.get("mode") == "full" else " (short run)"
             target = figure["target"] or "—"
             verdict = ("pass" if figure["passed"] else "**fail**") if figure["target"] else "—"
@@ -472,19 +522,48 @@ def render(log: Path, note: str = "") -> str:
                 f"{_cell(_format(figure['measured'], figure.get('unit', '')))} | "
                 f"{_cell(target)} | {verdict} |"
             )
-    lines += [
+    lines = [
+        "# Reliability and security: measured figures",
         "",
+        "The figures of the security and reliability plan (tests T01-T40), as measured by "
+        "`make soak` (scripts/soak.py). Regenerate this page with `make soak`.",
+        "",
+        OPERATOR_VIEW,
+        "## The runs",
+        "",
+        "The whole plan takes hours, so it may be measured in several runs (`--only`). Each run "
+        "is kept in docs/reliability-runs.jsonl; each test below shows the figures of the latest "
+        "run that measured it, and the run's number.",
+        "",
+    ]
+    for index, run in enumerate(runs):
+        if index in used or index == len(runs) - 1:
+            lines += _describe_run(index + 1, run)
+    lines += [
         "## Results",
         "",
         f"{counts['passed']} tests met every pass figure, {counts['failed']} missed at least "
         f"one, {counts['not measured']} were not measured (the reason is on their row).",
         "",
-        "| Test | What | Figure | Measured | Pass figure | Result |",
-        "|---|---|---|---|---|---|",
+        "| Test | What | Run | Figure | Measured | Pass figure | Result |",
+        "|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
+    if kept:
+        lines += [KEPT_MARK, kept.strip(), ""]
     return "\n".join(lines)
+
+
+KEPT_MARK = "<!-- Written by hand below this line; make soak keeps it. -->"
+
+
+def kept_text(page: Path) -> str:
+    """What follows the hand-written mark on the current page, if any."""
+    if not page.exists():
+        return ""
+    text = page.read_text(encoding="utf-8")
+    return text.split(KEPT_MARK, 1)[1] if KEPT_MARK in text else ""
 
 
 def main() -> int:
@@ -499,24 +578,33 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
     parser.add_argument("--list", action="store_true", help="list the plan's test files")
     parser.add_argument("--note", default="", help="a remark for the report (e.g. a busy machine)")
+    parser.add_argument(
+        "--history", type=Path, default=HISTORY, help="the kept runs the page is written from"
+    )
+    parser.add_argument("--fresh", action="store_true", help="write the page from this run alone")
     args = parser.parse_args()
     if args.list:
         for path, ids in plan_files().items():
             print(f"{path.relative_to(ROOT)}: {', '.join(sorted(ids)) or '(no test id)'}")
         return 0
+    kept = kept_text(args.out)
     if args.from_log:
-        log = args.from_log
+        runs = read_runs(args.from_log)
     else:
         log = args.log or Path(tempfile.mkstemp(prefix="kneeclinic-soak-", suffix=".jsonl")[1])
         log.write_text("")
         began = time.monotonic()
         soak(args, log)
         print(f"\nThe soak took {(time.monotonic() - began) / 60:.0f} min; its log: {log}")
+        if args.fresh:
+            runs = read_runs(log)
+        else:
+            keep_in_history(log, args.history)
+            runs = read_runs(args.history)
     # A note given with --from-log replaces the run's own.
-    args.out.write_text(render(log, args.note if args.from_log else ""), encoding="utf-8")
+    args.out.write_text(render(runs, args.note if args.from_log else "", kept), encoding="utf-8")
     print(f"Wrote {args.out}")
-    figures, _, _ = read_log(log)
-    return 1 if any(not f["passed"] for f in figures) else 0
+    return 1 if runs and any(not f["passed"] for f in runs[-1]["figures"]) else 0
 
 
 if __name__ == "__main__":
