@@ -124,18 +124,21 @@ def run_import(batch_id: int, progress: Progress | None = None) -> Import | None
     batch = Import.objects.select_related("runner").get(pk=batch_id)
 
     try:
-        if batch.total_files is None:
-            batch.total_files = count_files(batch)
-            Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
-        known = _Known.of(batch.runner)
         with contextlib.ExitStack() as workers, _commit_without_fsync():
-            # the workers last the whole import
-            # each worker hashes the files it reads, and skips those the runner has already
-            setup = "\n".join(sorted(known.shas)).encode("ascii")
+            # the workers last the whole import, and load while we count and read what the
+            # runner has: each hashes the files it reads, and skips those the runner has
             boxes = [
-                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY, setup=setup))
+                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY, setup=b""))
                 for _ in range(PARSE_WORKERS)
             ]
+            for box in boxes:
+                box.start(wait=False)
+            if batch.total_files is None:
+                batch.total_files = count_files(batch)
+                Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)
+            known = _Known.of(batch.runner)
+            for box in boxes:
+                box.setup = "\n".join(sorted(known.shas)).encode("ascii")
             _import_uploads(batch, progress, boxes, known)
     except Exception as exc:
         log.exception("import %s stopped", batch.code)

@@ -88,10 +88,13 @@ class ParseSandbox:
         self.cpu_seconds = cpu_seconds
         self.wall_seconds = wall_seconds
         self.entry = entry
-        self.setup = setup  # given to the entry module's ``setup`` by every worker started
+        # given to the entry module's ``setup`` by every worker started (what it is may be
+        # set until the worker is first asked something)
+        self.setup = setup
         self._process: subprocess.Popen[bytes] | None = None
         self._outgoing = bytearray()  # request bytes the worker has not taken yet
         self._handed = 0  # requests given to the current worker and not yet answered
+        self._ready = False  # the current worker said it is ready
 
     def __enter__(self) -> ParseSandbox:
         return self
@@ -198,9 +201,15 @@ class ParseSandbox:
         """Stop the worker (it finishes on end of input; it is killed if it does not)."""
         self._stop(kill=False)
 
-    def start(self) -> subprocess.Popen[bytes]:
-        """The running worker, started (and waited for until ready) when there is none."""
+    def start(self, *, wait: bool = True) -> subprocess.Popen[bytes]:
+        """The running worker, started (and waited for until ready) when there is none.
+
+        ``wait=False`` only starts it, so that it loads while the caller gets ready (several
+        workers load at once); it is waited for when it is first asked something.
+        """
         if self._process is not None and self._process.poll() is None:
+            if wait and not self._ready:
+                self._wait_ready(self._process)
             return self._process
         self._stop(kill=True)
         root = str(Path(__file__).resolve().parents[2])
@@ -226,6 +235,12 @@ class ParseSandbox:
         for pipe in (stdin, stdout):
             with contextlib.suppress(AttributeError, OSError):
                 fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self._ready = False
+        if wait:
+            self._wait_ready(process)
+        return process
+
+    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
         try:
             ready = _read_exact(_pipes(process)[1], 1, time.monotonic() + START_TIMEOUT_S)
         except (TimeoutError, EOFError, OSError):
@@ -233,9 +248,9 @@ class ParseSandbox:
         if ready != _READY:
             self._stop(kill=True)
             raise _parse_error("the file reader could not start; please try again later")
+        self._ready = True
         if self.setup is not None:  # the first request, answered by no reply
             self._outgoing += _request("", self.setup)
-        return process
 
     def _stop(self, *, kill: bool) -> int | None:
         process, self._process = self._process, None

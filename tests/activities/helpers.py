@@ -80,8 +80,10 @@ class InlineSandbox:
         module_name, _, function_name = entry.partition(":")
         self.module = importlib.import_module(module_name)
         self.entry = getattr(self.module, function_name)
-        if setup is not None:
-            self.module.setup(setup)
+        self.setup = setup
+
+    def start(self, *, wait: bool = True) -> None:
+        pass
 
     def __enter__(self) -> InlineSandbox:
         return self
@@ -94,6 +96,9 @@ class InlineSandbox:
     def parse_many(self, files: Iterator[tuple[str, bytes]], **_: Any) -> Iterator[Any]:
         from kneeclinic.domain.activity import ParseError
 
+        if self.setup is not None:
+            self.module.setup(self.setup)
+            self.setup = None
         for name, data in files:
             try:
                 yield self.entry(name, data)

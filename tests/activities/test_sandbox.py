@@ -221,3 +221,19 @@ def test_every_corpus_file_reads_the_same_in_the_sandbox_as_in_process() -> None
 
     assert len(files) > 100
     assert found == expected
+
+
+def test_a_worker_started_early_gets_its_setup_before_the_first_file() -> None:
+    import hashlib
+
+    from kneeclinic.activities.prepare import Read, file_request
+
+    with ParseSandbox(entry="kneeclinic.activities.prepare:prepare_member", setup=b"") as sandbox:
+        sandbox.start(wait=False)  # loads while the caller gets ready
+        sandbox.setup = hashlib.sha256(RUN).hexdigest().encode()
+        [known, other] = list(
+            sandbox.parse_many([("a.gpx", file_request(RUN)), ("b.gpx", file_request(RUN + b" "))])
+        )
+
+    assert isinstance(known, Read) and known.known and known.activities == []
+    assert isinstance(other, Read) and not other.known and len(other.activities) == 1
