@@ -24,6 +24,10 @@ WEEKS_SHOWN = 26
 RECENT_ROWS = 12
 NONE = "\N{EN DASH}"
 ZERO_CODE = uuid.UUID(int=0)
+# What the recent runs' table shows (a whole activity row is twice the work to load).
+RUN_COLUMNS = (
+    "code", "name", "start", "distance_m", "moving_s", "elapsed_s", "avg_cadence_spm",
+)  # fmt: skip
 PAIN_SERIES = (
     ("during_run", "During a run"),
     ("after_run", "After a run"),
@@ -171,7 +175,7 @@ def build(
         unit=distance_unit,
     )
     timeline.recent_runs = list(
-        Activity.objects.filter(runner=runner).order_by("-start")[:RECENT_ROWS]
+        Activity.objects.filter(runner=runner).only(*RUN_COLUMNS).order_by("-start")[:RECENT_ROWS]
     )
     _add_pain(timeline, runner, first, index)
     _add_kujala(timeline, runner)
@@ -194,7 +198,11 @@ def _add_pain(timeline: Timeline, runner: User, first: date, index: dict[date, i
             current = worst[when][index[week]]
             worst[when][index[week]] = nrs if current is None else max(current, nrs)
     timeline.pain = worst
-    timeline.recent_pain = list(model.objects.filter(runner=runner).order_by("-at")[:RECENT_ROWS])
+    timeline.recent_pain = list(
+        model.objects.filter(runner=runner)
+        .only("at", "pain_nrs", "when", "knee", "spot")
+        .order_by("-at")[:RECENT_ROWS]
+    )
 
 
 def _add_kujala(timeline: Timeline, runner: User) -> None:

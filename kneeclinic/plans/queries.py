@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.db.models import Case, When
 from django.utils import timezone
 
 from kneeclinic.domain import returntorun as rtr
@@ -47,8 +48,12 @@ def latest_readiness(user: User) -> ReadinessCheck | None:
 
 def current_plan(user: User) -> RunPlan | None:
     """The active plan, else the most recent one (so a finished or paused plan still shows)."""
-    plans = RunPlan.objects.filter(runner=user).exclude(status=PlanStatus.ENDED)
-    return plans.filter(status=PlanStatus.ACTIVE).first() or plans.first()
+    return (
+        RunPlan.objects.filter(runner=user)
+        .exclude(status=PlanStatus.ENDED)
+        .order_by(Case(When(status=PlanStatus.ACTIVE, then=0), default=1), "-created_at")
+        .first()
+    )
 
 
 @dataclass(frozen=True, slots=True)

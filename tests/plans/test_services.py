@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 import time_machine
+from django.utils import timezone
 
 from kneeclinic.activities.models import Activity
 from kneeclinic.domain import returntorun as rtr
@@ -84,6 +85,26 @@ def test_starting_a_plan_ends_the_previous_one_and_takes_the_usual_pain(alice: U
     assert second.run_weekdays == "1,3,5"
     assert second.baseline_pain_nrs == 1
     assert queries.current_plan(alice) == second
+
+
+def test_the_current_plan_is_the_active_one_else_the_newest_not_ended(alice: User) -> None:
+    def plan(status: str, days_ago: int) -> RunPlan:
+        return RunPlan.objects.create(
+            runner=alice, template_slug="graded-running-time", start_date=MONDAY, status=status,
+            created_at=timezone.now() - timedelta(days=days_ago),
+        )  # fmt: skip
+
+    assert queries.current_plan(alice) is None
+    plan(PlanStatus.ENDED, 1)
+    assert queries.current_plan(alice) is None
+    older_finished = plan(PlanStatus.FINISHED, 30)
+    assert queries.current_plan(alice) == older_finished
+    active = plan(PlanStatus.ACTIVE, 20)
+    plan(PlanStatus.STOPPED, 2)  # newer, but not active
+    assert queries.current_plan(alice) == active
+    active.status = PlanStatus.ENDED
+    active.save()
+    assert queries.current_plan(alice).status == PlanStatus.STOPPED  # type: ignore[union-attr]
 
 
 def test_a_session_waits_for_the_next_morning_before_the_gate_decides(alice: User) -> None:
