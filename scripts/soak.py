@@ -102,14 +102,16 @@ OPERATOR_VIEW = """\
 
 `make soak` runs the whole plan in its full form and rewrites this page. It takes a long time
 (hours with the fuzzing and the crash loops), loads the machine fully and needs the local
-PostgreSQL server for T35; run it on a quiet machine, not beside other work. `make test` runs the
-short form of the same tests (a few seconds each) on every change.
+PostgreSQL server for T35; run it on a quiet machine, not beside other work. It can be run in
+parts (`--only`): every run is kept in docs/reliability-runs.jsonl, and each test below shows
+the figures of the latest run that measured it. `make test` runs the short form of the same
+tests (a few seconds each) on every change.
 
     make soak                                        # everything
     make soak SOAK_ARGS="--only T33,T35"             # only some tests of the plan
     make soak SOAK_ARGS="--minutes 2"                # shorter load tests
     make soak SOAK_ARGS="--postgres postgresql://postgres@db-host:5432/postgres"
-    .venv/bin/python scripts/soak.py --from-log LOG  # this page again from a kept log
+    .venv/bin/python scripts/soak.py --from-log docs/reliability-runs.jsonl  # no run, only the page
 
 What each part does:
 
