@@ -89,9 +89,7 @@ def for_reader(reader: User, runner: User) -> list[NoteView]:
         )
     }
     views = [
-        NoteView(note, current[note.pk], note.version_count)
-        for note in notes
-        if note.pk in current
+        NoteView(note, current[note.pk], note.version_count) for note in notes if note.pk in current
     ]
     if reader.pk == runner.pk:
         return [view for view in views if view.current.shared_with_runner]
