@@ -105,6 +105,12 @@ def test_an_archive_imports_what_it_can_and_names_each_failure(alice: User) -> N
     assert batch.done_files == batch.total_files == 5
     again = run_upload(alice, ("export-again.zip", export))
     assert again.imported == 0 and Activity.objects.filter(runner=alice).count() == 2
+    # the workers hashed the files where they lie, and skipped the two the runner has
+    repeated = ImportFile.objects.filter(batch=again, status="duplicate")
+    assert sorted(repeated.values_list("name", flat=True)) == ["runs/one.fit", "runs/two.fit"]
+    assert {f.sha256 for f in repeated} == set(
+        ImportFile.objects.filter(batch=batch, status="imported").values_list("sha256", flat=True)
+    )
 
 
 def test_a_garmin_export_counts_and_imports_the_files_of_its_stored_part_archives(
