@@ -202,12 +202,13 @@ def whole_run(fitdecode_sample: int) -> None:
         for label, value in rows:
             print(f"| {label} | {value} |")
         print(
-            "\nThe import includes starting the command, unzipping both ZIP levels, hashing and "
-            "storing the upload, parsing in two resource-limited worker processes that also "
-            "pack each run's streams and work out its cadence (reading ahead while the "
-            "importer writes), and writing in batches of up to 100 files, one transaction "
-            "each (outcome rows, activities, compressed streams, laps, cadence, shoes, "
-            "counts), with the duplicate checks."
+            "\nThe import includes starting the command, walking both ZIP levels' directories "
+            "with every check of the upload policy, hashing and storing the upload, reading, "
+            "inflating and hashing each file and parsing it in two resource-limited worker "
+            "processes that also pack each run's streams and work out its cadence (reading "
+            "ahead while the importer writes), and writing in batches of up to 100 files, one "
+            "transaction each (outcome rows, activities, compressed streams, laps, cadence, "
+            "shoes, counts), with the duplicate checks."
         )
         print("\n### (c) Pages with that history loaded (median of 10, in process, no network)\n")
         print("| page | median |\n| --- | ---: |")
