@@ -11,9 +11,11 @@ for a whole batch, so a 2,500-file import does not pay 2,500 start-ups) reads ea
 * a wall-clock timeout of 60 s per file, enforced by the parent, which kills the worker.
 
 Any crash, limit or timeout becomes a ``ParseError`` with a plain reason, and the next file
-gets a fresh worker. Files go to the worker as raw bytes over a pipe; activities come back
-pickled (dataclasses holding numpy arrays, fast to pass). The worker runs our own code only,
-with the same user rights as the app: the limits contain resource abuse, not code execution.
+gets a fresh worker. Files go to the worker as raw bytes over a pipe (an import's workers get
+a ZIP's files as where they lie in the stored upload, and read them themselves: ``prepare``);
+activities come back pickled (dataclasses holding numpy arrays, fast to pass). The worker runs
+our own code only, with the same user rights as the app: the limits contain resource abuse,
+not code execution. A worker may be given setup data once, before its first file.
 
 Run as ``python -m kneeclinic.activities.sandbox ENTRY MEMORY_BYTES CPU_SECONDS`` it is the
 worker itself; it talks only through its standard input and output.
