@@ -110,7 +110,7 @@ def database_from_url(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": env_int("KNEECLINIC_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         # The pages' queries take milliseconds; PostgreSQL's JIT spent 13-150 ms compiling
         # them at clinic scale (docs/deployment.md, "Scale test"), so it is off for our sessions.
@@ -127,7 +127,7 @@ def sqlite_database(path: Path) -> dict[str, object]:
         "NAME": path,
         # A connection kept for the next request: opening one (with the PRAGMAs and Django's
         # SQL functions) cost about 2 ms of CPU, a tenth of a typical page.
-        "CONN_MAX_AGE": 600,
+        "CONN_MAX_AGE": env_int("KNEECLINIC_DB_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE: a read-then-write transaction waits for the lock instead of failing
