@@ -361,7 +361,10 @@ def read_runs(log: Path) -> list[dict[str, Any]]:
     return runs
 
 
-PATH_LIKE = re.compile(r"(?:/[\w.@+-]+){2,}/?")
+# A file system path (URL paths such as /api/v1/runs stay: they name the product's own pages).
+PATH_LIKE = re.compile(
+    r"(?<![\w.:/])/(?:tmp|home|root|work|var|srv|usr|opt|mnt|run|private|Users)(?:/[\w.@+-]+)+/?"
+)
 
 
 def _without_paths(value: Any) -> Any:

@@ -76,7 +76,7 @@ def test_the_kept_history_names_no_path_and_the_hand_written_part_survives(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "log.jsonl"
-    message = "AssertionError in /srv/kneeclinic/server.log"
+    message = "AssertionError in /srv/kneeclinic/server.log on /api/v1/runs"
     failure = [{"module": "tests.resilience.test_load", "name": "test_t33_load",
                 "outcome": "failed", "message": message}]  # fmt: skip
     log.write_text("\n".join(_run("2026-11-03T00:00:00", [], [], failure)) + "\n")
@@ -88,4 +88,6 @@ def test_the_kept_history_names_no_path_and_the_hand_written_part_survives(
     page_file.write_text(f"old page\n{soak.KEPT_MARK}\nA drill done by hand.\n")
     page = soak.render(soak.read_runs(history), kept=soak.kept_text(page_file))
     assert page.endswith(f"{soak.KEPT_MARK}\nA drill done by hand.\n")
-    assert "failed before recording a figure: test_t33_load: AssertionError in <path>" in page
+    assert (
+        "failed before recording a figure: test_t33_load: AssertionError in <path> on /api/v1/runs"
+    ) in page
