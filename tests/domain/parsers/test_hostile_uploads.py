@@ -1,5 +1,6 @@
-"""The hostile upload corpus (built by scripts/make_hostile_corpus.py): every file is refused
-quickly with a reason, or imported when it is a legitimate oddity, and nothing crashes.
+"""The hostile upload corpus (security plan T17, built by scripts/make_hostile_corpus.py): every
+file is refused quickly with a reason, or imported when it is a legitimate oddity, and nothing
+crashes.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import importlib.util
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,11 +19,14 @@ import pytest
 from kneeclinic.domain.activity import ParseError
 from kneeclinic.domain.parsers import parse
 from kneeclinic.domain.parsers.archive import MemberStatus, expand
+from tests.reliability import record
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "make_hostile_corpus.py"
 MAX_SECONDS_PER_FILE = 10.0  # the security plan's bound for one hostile upload
 BOMB_BYTES = 64 * 1024 * 1024  # the flat bomb's size here; the script's default is 1 GB
 CATEGORIES = ("xml", "xss", "content", "fit", "zip", "type")
+# What the category tests measured, gathered over all of them for the plan's figures (T17).
+MEASURED: dict[str, float] = {"tried": 0, "finished": 0, "wrong": 0, "slowest": 0.0}
 
 
 def _script() -> ModuleType:
@@ -38,6 +43,24 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
     directory = tmp_path_factory.mktemp("hostile")
     entries = _script().build(directory, bomb_bytes=BOMB_BYTES)
     return directory, entries
+
+
+@pytest.fixture(scope="module", autouse=True)
+def t17_figures() -> Iterator[None]:
+    """Record, once every category has run, the figures the category tests assert."""
+    yield
+    if not MEASURED["tried"]:
+        return
+    crashed = int(MEASURED["tried"] - MEASURED["finished"])
+    wrong = int(MEASURED["wrong"])
+    slowest = round(MEASURED["slowest"], 2)
+    tried = int(MEASURED["tried"])
+    record("T17", "files read through the importer", tried, ">= 120", tried >= 120)
+    record("T17", "files that crashed the importer", crashed, "0", crashed == 0)
+    figure = "problems (a file over 10 s, refused without a reason, or not imported)"
+    record("T17", figure, wrong, "0", wrong == 0)
+    limit = MAX_SECONDS_PER_FILE
+    record("T17", "slowest file", slowest, f"< {limit:.0f} s", slowest < limit, unit="s")
 
 
 def _import(name: str, data: bytes) -> tuple[int, list[str]]:
@@ -62,6 +85,7 @@ def test_the_corpus_has_at_least_120_files_in_every_category(
     corpus: tuple[Path, list[Any]],
 ) -> None:
     directory, entries = corpus
+    record("T17", "files in the corpus", len(entries), ">= 120", len(entries) >= 120)
 
     assert len(entries) >= 120
     assert set(Counter(e.category for e in entries)) == set(CATEGORIES)
@@ -76,10 +100,13 @@ def test_each_hostile_file_is_handled_quickly_with_a_reason(
     wrong: list[str] = []
     for entry in (e for e in entries if e.category == category):
         started = time.perf_counter()
+        MEASURED["tried"] += 1
 
         activities, reasons = _import(entry.name, (directory / entry.name).read_bytes())
 
         seconds = time.perf_counter() - started
+        MEASURED["finished"] += 1
+        MEASURED["slowest"] = max(MEASURED["slowest"], seconds)
         if seconds > MAX_SECONDS_PER_FILE:
             wrong.append(f"{entry.name}: took {seconds:.1f} s")
         if entry.expect == "refused" and (activities or not any(r.strip() for r in reasons)):
@@ -88,6 +115,7 @@ def test_each_hostile_file_is_handled_quickly_with_a_reason(
             wrong.append(f"{entry.name}: should be imported ({entry.note}): {reasons}")
         if entry.expect == "either" and not activities and not reasons:
             wrong.append(f"{entry.name}: gave neither an activity nor a reason")
+    MEASURED["wrong"] += len(wrong)
     assert wrong == []
 
 
