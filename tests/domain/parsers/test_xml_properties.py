@@ -1,11 +1,13 @@
-"""Properties of the GPX and TCX readers over generated runs: whatever the run, written as a
-file and read back it keeps its duration, its number of points and its distance.
+"""Importer properties (security plan T19) of the GPX and TCX readers over generated runs:
+whatever the run, written as a file and read back it keeps its duration, its number of points
+and its distance.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,9 +26,44 @@ from tests.domain.parsers.parser_builders import (
     tcx,
     tcx_activity,
 )
+from tests.reliability import record
 
 EXAMPLES = 500
 START = datetime(2024, 3, 31, 0, 30, tzinfo=UTC)  # a daylight-saving night, on purpose
+# What each property measured over its examples, for the plan's figures (T19).
+MEASURED: dict[str, dict[str, float]] = {}
+
+
+def _measure(
+    reader: str, elapsed_ok: bool, samples_ok: bool, distance: float | None, expected: float
+) -> None:
+    """Note one example: duration and samples exact or not, and the distance's difference."""
+    seen = MEASURED.setdefault(
+        reader, {"examples": 0, "durations": 0, "samples": 0, "distance_pct": 0.0}
+    )
+    seen["examples"] += 1
+    seen["durations"] += not elapsed_ok
+    seen["samples"] += not samples_ok
+    if distance is None:
+        difference = math.inf
+    else:
+        difference = abs(distance - expected) / expected * 100 if expected else abs(distance)
+    seen["distance_pct"] = max(seen["distance_pct"], difference)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def t19_figures() -> Iterator[None]:
+    """Record, once the properties have run, what they measured over all their examples."""
+    yield
+    for reader, seen in MEASURED.items():
+        examples, durations = int(seen["examples"]), int(seen["durations"])
+        samples, worst = int(seen["samples"]), seen["distance_pct"]
+        record("T19", f"{reader}: examples", examples, ">= 500", examples >= 500)
+        record("T19", f"{reader}: durations not exact", durations, "0", durations == 0)
+        record("T19", f"{reader}: samples not exact (count and times)", samples, "0", samples == 0)
+        worst_shown = float(f"{worst:.2g}")
+        figure = f"{reader}: largest distance difference"
+        record("T19", figure, worst_shown, "<= 0.1", worst <= 0.1, unit="%")
 
 
 @dataclass(frozen=True)
@@ -107,6 +144,9 @@ def test_a_gpx_run_keeps_its_duration_points_distance_and_start(run: GeneratedRu
         )
 
     [activity] = parse_gpx(gpx([s for s in segments if s]))
+    samples = activity.samples.time_s.tolist() if activity.samples is not None else None
+    elapsed_ok = activity.elapsed_s == run.seconds[-1]
+    _measure("GPX", elapsed_ok, samples == run.seconds, activity.distance_m, _length_m(run))
 
     assert activity.start == START
     assert activity.elapsed_s == run.seconds[-1]
@@ -150,6 +190,9 @@ def test_a_tcx_run_keeps_its_lap_totals_points_and_start(run: GeneratedRun, laps
     expected_distance = math.fsum(lap.distance_m or 0.0 for lap in built)
 
     [activity] = parse_tcx(tcx(tcx_activity(built)))
+    samples = activity.samples.time_s.tolist() if activity.samples is not None else None
+    elapsed_ok = activity.elapsed_s == run.seconds[-1]
+    _measure("TCX", elapsed_ok, samples == run.seconds, activity.distance_m, expected_distance)
 
     assert activity.start == START
     assert activity.elapsed_s == run.seconds[-1]
