@@ -9,6 +9,8 @@ record by someone else writes exactly one audit event.
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,7 @@ from kneeclinic.exercises.models import Programme
 from kneeclinic.plans.models import RunPlan
 from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
+from tests.reliability import record
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +37,8 @@ RUNNER_EMAIL = "alice@example.com"
 NOTE_POST = {"seen_on": "2026-11-20", "history": "Changed by someone", "plan": "New plan"}
 LOGIN = "login"  # a redirect to the login page
 OK, REDIRECT, GONE, NOT_FOUND = 200, 302, 410, 404
+# What the matrix's cases measured, gathered over all of them for the plan's figures (T01, T22).
+MEASURED: Counter[str] = Counter()
 
 
 @dataclass
@@ -273,10 +278,39 @@ def url_names(resolver: URLResolver | None = None, prefix: str = "") -> Iterator
             yield prefix + pattern.name
 
 
+@pytest.fixture(scope="module", autouse=True)
+def t01_t22_figures() -> Iterator[None]:
+    """Record, once the whole matrix has run, what its cases measured (T01 and T22)."""
+    started = time.perf_counter()
+    yield
+    took = round(time.perf_counter() - started, 1)
+    if not MEASURED["cases"]:
+        return
+    cases, statuses, leaks = MEASURED["cases"], MEASURED["statuses"], MEASURED["leaks"]
+    changed = MEASURED["changed"]
+    record("T01", "cases (clinic URL x method x person)", cases, "", True)
+    record("T01", "unexpected statuses", statuses, "0", statuses == 0)
+    record("T01", "leaks of the runner's email or note text", leaks, "0", leaks == 0)
+    record("T01", "refused writes that changed data", changed, "0", changed == 0)
+    record("T01", "the matrix's file, start to end", took, "< 90 s", took < 90, unit="s")
+    expected, written = MEASURED["events expected"], MEASURED["events written"]
+    share = round(100 * written / expected, 1) if expected else 100.0
+    duplicates, wrong = MEASURED["events duplicated"], MEASURED["events wrong"]
+    unexpected = MEASURED["events unexpected"]
+    record("T22", f"expected audit events written (of {expected})", share, "100 %",
+           written == expected, unit="%")  # fmt: skip
+    record("T22", "duplicate audit events", duplicates, "0", duplicates == 0)
+    record("T22", "audit events with the wrong actor or outcome", wrong, "0", wrong == 0)
+    record("T22", "audit events where none was expected", unexpected, "0", unexpected == 0)
+
+
 def test_every_clinic_url_has_a_rule() -> None:
     clinic_urls = {name for name in url_names() if name.startswith("clinic:")}
     assert clinic_urls, "the clinic URLs were not found"
     missing = clinic_urls - set(POLICY)
+    covered = round(100 * (len(clinic_urls) - len(missing)) / len(clinic_urls), 1)
+    record("T01", f"clinic URLs with a rule (of {len(clinic_urls)})", covered, "100 %", not missing,
+           unit="%")  # fmt: skip
     assert not missing, f"clinic URLs without an authorisation rule: {sorted(missing)}"
     stale = set(POLICY) - clinic_urls
     assert not stale, f"rules for URLs that no longer exist: {sorted(stale)}"
@@ -341,6 +375,12 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
     response = client.get(url) if rule.method == "GET" else client.post(url, data)
 
     expected = rule.expect[actor]
+    MEASURED["cases"] += 1
+    if expected == LOGIN:
+        to_login = response.get("Location", "").startswith(reverse("accounts:login"))
+        MEASURED["statuses"] += response.status_code != REDIRECT or not to_login
+    else:
+        MEASURED["statuses"] += response.status_code != expected
     if expected == LOGIN:
         assert response.status_code == REDIRECT, (name, actor)
         assert response["Location"].startswith(reverse("accounts:login")), (name, actor)
@@ -350,14 +390,26 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
     if rule.writers is not None:
         refused = actor not in rule.writers
     if refused and rule.snapshot is not None:
-        assert rule.snapshot(world) == before, f"a refused {name} changed data ({actor})"
+        after = rule.snapshot(world)
+        MEASURED["changed"] += after != before
+        assert after == before, f"a refused {name} changed data ({actor})"
     may_see_runner = actor in {"runner", "linked_physio"}
     if not may_see_runner and not getattr(response, "streaming", False):
         body = response.content.decode()
+        MEASURED["leaks"] += RUNNER_EMAIL in body or CANARY in body
         assert RUNNER_EMAIL not in body, f"{name} leaked the runner's email to {actor}"
         assert CANARY not in body, f"{name} leaked note text to {actor}"
     new_events = AuditEvent.objects.count() - events_before
     if actor in rule.audited:
+        MEASURED["events expected"] += 1
+        MEASURED["events written"] += new_events >= 1
+        MEASURED["events duplicated"] += max(new_events - 1, 0)
+        if new_events >= 1:
+            latest = AuditEvent.objects.latest("id")
+            outcome = "denied" if expected == NOT_FOUND else "allowed"
+            MEASURED["events wrong"] += (
+                latest.actor_id != person.pk or latest.outcome != outcome  # type: ignore[union-attr]
+            )
         assert new_events == 1, f"{name} by {actor} wrote {new_events} audit events"
         event = AuditEvent.objects.latest("id")
         assert event.actor_id == person.pk  # type: ignore[union-attr]
@@ -367,4 +419,5 @@ def test_authorisation_matrix(world: World, name: str, rule: Rule, actor: str) -
         "clinic:end-link",
         "clinic:remove-staff",
     }:
+        MEASURED["events unexpected"] += new_events
         assert new_events == 0, f"{name} by {actor} wrote unexpected audit events"
