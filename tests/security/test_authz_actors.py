@@ -17,6 +17,8 @@ The direct contract of ``can_see_runner`` is pinned too: its only caller sits be
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +34,48 @@ from tests.clinic import test_authorisation_matrix as clinic_matrix
 from tests.clinic.conftest import logged_in
 from tests.conftest import link, make_user
 from tests.core import test_api_authorisation as api_matrix
+from tests.reliability import record
 
 pytestmark = pytest.mark.django_db
 
 EXTRA = ("ended_link", "left_clinic", "no_second_factor")
 RUNNER_EMAIL = clinic_matrix.RUNNER_EMAIL
 CANARY = clinic_matrix.CANARY
+# What the cases measured, by person, gathered over all of them for the plan's figures.
+MEASURED: dict[str, Counter[str]] = {}
+
+
+def measure(actor: str, refused: bool, leaked: bool, changed: bool) -> None:
+    """Note one request: refused as it should be or not, the runner's data shown, data changed."""
+    seen = MEASURED.setdefault(actor, Counter())
+    seen["requests"] += 1
+    seen["not refused"] += not refused
+    seen["leaks"] += leaked
+    seen["changed"] += changed
+
+
+@pytest.fixture(scope="module", autouse=True)
+def t01_t04_figures() -> Iterator[None]:
+    """Record, once every case has run: the ended link is T04, the other two people are T01."""
+    yield
+    ended = MEASURED.get("ended_link", Counter())
+    if ended["requests"]:
+        accesses = ended["not refused"] + ended["leaks"] + ended["changed"]
+        record("T04", "requests after the runner ended the link (pages and API)",
+               ended["requests"], "", True)  # fmt: skip
+        record("T04", "accesses after the link ended (not refused, data shown or changed)",
+               accesses, "0", accesses == 0)  # fmt: skip
+    others = Counter[str]()
+    for actor in ("left_clinic", "no_second_factor"):
+        others.update(MEASURED.get(actor, Counter()))
+    if others["requests"]:
+        statuses, leaks, changed = others["not refused"], others["leaks"], others["changed"]
+        record("T01", "cases for a physio who left the clinic or lacks the second factor",
+               others["requests"], "", True)  # fmt: skip
+        record("T01", "unexpected statuses (those two people)", statuses, "0", statuses == 0)
+        record("T01", "leaks of the runner's data (those two people)", leaks, "0", leaks == 0)
+        record("T01", "refused writes that changed data (those two people)", changed, "0",
+               changed == 0)  # fmt: skip
 
 
 @dataclass
@@ -99,15 +137,23 @@ def test_the_clinic_pages_refuse_them(
     data = clinic_matrix.rule_data(name, rule, clinic_world)
     response = client.get(url) if rule.method == "GET" else client.post(url, data)
 
+    body = response.content.decode()
+    after = rule.snapshot(clinic_world) if rule.snapshot else None
+    to_login = response.get("Location", "").startswith(reverse("accounts:login"))
+    refused = (
+        response.status_code == 302 and to_login
+        if actor == "no_second_factor"
+        else response.status_code == 404
+    )
+    measure(actor, refused, RUNNER_EMAIL in body or CANARY in body, after != before)
     if actor == "no_second_factor":
         assert response.status_code == 302, (name, response.status_code)
         assert response["Location"].startswith(reverse("accounts:login"))
     else:
         assert response.status_code == 404, (name, actor, response.status_code)
-    body = response.content.decode()
     assert RUNNER_EMAIL not in body and CANARY not in body
     if rule.snapshot is not None:
-        assert rule.snapshot(clinic_world) == before, f"a refused {name} changed data ({actor})"
+        assert after == before, f"a refused {name} changed data ({actor})"
 
 
 # --- the API --------------------------------------------------------------------------------
@@ -141,6 +187,10 @@ def test_the_api_refuses_them(
     if rule.body is not None:
         kwargs = {"data": rule.body, "content_type": "application/json"}
     response = getattr(client, operation[0])(rule.path(api_world), **kwargs)
+    after = rule.snapshot(api_world) if rule.snapshot else None
+    status = 401 if actor == "no_second_factor" else 404
+    leaked = b"alice@example.com" in response.content or b"Parkrun" in response.content
+    measure(actor, response.status_code == status, leaked, after != before)
     # Without the second factor the session does not count at all: 401, as for anonymous.
     assert response.status_code == (401 if actor == "no_second_factor" else 404), response.content[
         :300
@@ -148,7 +198,7 @@ def test_the_api_refuses_them(
     assert b"alice@example.com" not in response.content
     assert b"Parkrun" not in response.content
     if rule.snapshot is not None:
-        assert rule.snapshot(api_world) == before
+        assert after == before
 
 
 # --- the access functions themselves ----------------------------------------------------------
