@@ -21,6 +21,7 @@ from kneeclinic.activities.models import Activity
 from kneeclinic.core import privacy
 from kneeclinic.core.models import DataExport, ErasureRequest
 from tests.conftest import PASSWORD
+from tests.reliability import record
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,11 @@ def test_spreadsheet_formulas_in_exported_text_are_neutralised(tmp_path: Path, a
     privacy.write_export(alice, tmp_path / "alice.zip")
     with zipfile.ZipFile(tmp_path / "alice.zip") as archive:
         table = archive.read("tables/activities.activity.csv").decode()
+    starts = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+    rows = list(csv.reader(io.StringIO(table)))
+    formulas = sum(cell.startswith(starts) for row in rows[1:] for cell in row)
+    record("T15", "formula cells in the runner's export (a seeded =HYPERLINK)", formulas, "0",
+           formulas == 0 and "'=HYPERLINK" in table)  # fmt: skip
     assert "'=HYPERLINK" in table
     assert privacy.safe_cell("-1+2") == "'-1+2"
     assert privacy.safe_cell(5) == "5"
