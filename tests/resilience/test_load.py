@@ -92,7 +92,10 @@ def _check_latency(test_id: str, result: Result, p95_ms: float | None, p99_ms: f
         f"{summary['load_average']:g} on {summary['cores']} cores", "", True,
     )  # fmt: skip
     cpu = summary["cpu_ms_per_request"]
-    record(test_id, "server CPU per answered request", cpu["server"], "", True, unit="ms")
+    record(test_id, "server CPU per request it finished", cpu["server"], "", True, unit="ms")
+    record(
+        test_id, "requests the server finished (answered in time or not)", result.served, "", True
+    )
     record(
         test_id, "capacity on this machine's cores, from CPU per request", cpu["capacity_per_s"],
         "", True, unit="req/s",
