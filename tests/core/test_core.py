@@ -22,6 +22,7 @@ from kneeclinic.core import demo, health
 from kneeclinic.core.backup import BackupError, backup, restore
 from kneeclinic.core.models import WorkerHeartbeat
 from kneeclinic.exercises import prescribing
+from tests.reliability import record
 
 
 @pytest.mark.django_db
@@ -93,6 +94,14 @@ def test_the_welcome_page_is_public_and_today_redirects_there_when_logged_in(
 def test_every_page_carries_a_strict_content_security_policy(client: Client) -> None:
     response = client.get("/accounts/login/")
     policy = response["Content-Security-Policy"]
+    compliant = (
+        "script-src 'self' 'nonce-" in policy
+        and "object-src 'none'" in policy
+        and response.get("X-Frame-Options") == "DENY"
+    )
+    record("T13", "responses with a nonce CSP, object-src 'none' and X-Frame-Options DENY "
+           "(1 checked: the sign-in page)", 100 if compliant else 0, "100 %", compliant,
+           unit="%")  # fmt: skip
     assert "script-src 'self' 'nonce-" in policy
     assert "object-src 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
