@@ -52,6 +52,12 @@ class PainOut(Schema):
     zone: str
 
 
+PAST_MOMENT = (
+    "When it happened, with its time zone (default: now). A time in the future is refused "
+    "with 422."
+)
+
+
 class PainIn(BodyIn):
     pain_nrs: StrictInt = Field(ge=0, le=10, description="0 = no pain, 10 = worst imaginable")
     when: When
@@ -78,7 +84,7 @@ class SelfHelpOut(Schema):
 
 class SelfHelpIn(BodyIn):
     measure: Measure
-    at: Moment | None = None
+    at: Moment | None = Field(default=None, description=PAST_MOMENT)
     minutes: StrictInt | None = Field(default=None, ge=1, le=24 * 60)
     note: str = Field(default="", max_length=500)
 

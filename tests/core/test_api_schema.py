@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from ninja.responses import NinjaJSONEncoder
 
 from kneeclinic.accounts.models import User
@@ -33,10 +35,31 @@ FAILED: set[str] = set()
 
 # The OpenAPI document is served to signed-in users only, so it is taken from the API itself
 # (through JSON, exactly as it is served).
-schema = schemathesis.openapi.from_dict(
-    json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), cls=NinjaJSONEncoder))
+DOCUMENT = json.loads(
+    json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), cls=NinjaJSONEncoder)
 )
+schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = get_wsgi_application()
+# Operations that take nothing (no parameters, no body): a handful of examples is all there is,
+# so the plan's count of examples an operation applies to the others.
+WITHOUT_INPUTS = {
+    f"{method.upper()} {path}"
+    for path, operations in DOCUMENT["paths"].items()
+    for method, operation in operations.items()
+    if not operation.get("parameters") and "requestBody" not in operation
+}
+# Times are when something happened, and the API refuses a time in the future with a 422 that
+# says so (the schema's descriptions say it too); generated times are therefore in the past,
+# so that a refusal of a well-formed request still counts as a failure.
+schemathesis.openapi.format(
+    "date-time",
+    st.datetimes(
+        # hypothesis takes naive bounds and adds the zone itself
+        min_value=datetime(1990, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2025, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ).map(lambda moment: moment.isoformat()),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -56,10 +79,18 @@ def t05_figures() -> Iterator[None]:
     yield
     if not RUN:
         return
-    least_tried, fewest = min(RUN.items(), key=lambda item: item[1])
+    with_inputs = {label: count for label, count in RUN.items() if label not in WITHOUT_INPUTS}
+    least_tried, fewest = min((with_inputs or RUN).items(), key=lambda item: item[1])
     needed = min(EXAMPLES, PLAN_EXAMPLES)
     target = f">= {needed}" if needed == PLAN_EXAMPLES else f">= {needed} (short run)"
     record("T05", "operations tested", len(RUN), "", True)
+    record(
+        "T05",
+        "of them without inputs (not held to the count)",
+        len(RUN) - len(with_inputs),
+        "",
+        True,
+    )
     record("T05", "operations with a failure", len(FAILED), "0", not FAILED)
     figure = f"examples an operation (fewest: {least_tried})"
     record("T05", figure, fewest, target, fewest >= needed)
