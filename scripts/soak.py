@@ -499,9 +499,14 @@ def render(runs: list[dict[str, Any]], note: str = "", kept: str = "") -> str:
             f["test"] == test_id for f in run["figures"])]  # fmt: skip
         if not measured_in:
             counts["not measured"] += 1
-            tried = [run for run in runs if _attempted(test_id, run)] or runs[-1:]
-            run = tried[-1] if tried else {"start": {}, "end": {}}
-            reason = reason_not_measured(test_id, run["start"], _cases_by_module(run))
+            tried = [run for run in runs if _attempted(test_id, run)]
+            if tried:
+                run = tried[-1]
+                reason = reason_not_measured(test_id, run["start"], _cases_by_module(run))
+            elif runs:
+                reason = "no kept run has included it yet (each ran only some tests: --only)"
+            else:
+                reason = reason_not_measured(test_id, {}, {})
             rows.append(f"| {test_id} | {_cell(name)} | — | — | — | {_cell(plan_figure)} | "
                         f"not measured: {_cell(reason)} |")  # fmt: skip
             continue
