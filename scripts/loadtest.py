@@ -529,6 +529,9 @@ class LeanClient:
                 if reused and attempt == 1:
                     continue  # the server had closed the idle connection: send it again
                 raise
+            except BaseException:  # a timeout cancels the read: the connection is half-used
+                writer.close()
+                raise
             if keep:
                 self._idle.append((time.monotonic(), reader, writer))
             else:
