@@ -401,7 +401,7 @@ class Result:
         """
         answered = len([s for s in self.samples if not s.error]) or 1
         server = 1000 * self.server_cpu_s / (self.served or answered)
-        client = 1000 * self.client_cpu_s / answered
+        client = 1000 * self.client_cpu_s / (len(self.samples) or 1)  # per request it sent
         cores = os.cpu_count() or 1
         return {
             "server": round(server, 1),
