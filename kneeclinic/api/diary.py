@@ -53,8 +53,7 @@ class PainOut(Schema):
 
 
 PAST_MOMENT = (
-    "When it happened, with its time zone (default: now). A time in the future is refused "
-    "with 422."
+    "When it happened, with its time zone (default: now). A time in the future is refused with 422."
 )
 
 
