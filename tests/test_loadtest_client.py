@@ -6,29 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib.util
-import sys
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.scripts import load_script
 
-
-def _loadtest() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "loadtest_script", ROOT / "scripts" / "loadtest.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["loadtest_script"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-loadtest = _loadtest()
+loadtest = load_script("loadtest")
 
 ANSWERS = {
     b"/login": (

@@ -4,26 +4,13 @@ part written by hand survives a new run."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.scripts import load_script
 
-
-def _soak() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("soak_script", ROOT / "scripts" / "soak.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["soak_script"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-soak = _soak()
+soak = load_script("soak")
 
 
 def _run(at: str, only: list[str], figures: list[dict[str, Any]], cases: list[Any]) -> list[str]:
