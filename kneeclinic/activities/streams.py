@@ -1,11 +1,13 @@
-"""Per-second streams stored compactly: one zlib-compressed blob per activity.
+"""Per-second streams stored compactly: one deflated blob per activity.
 
 Each stream is rounded to a fixed resolution finer than any device records (a hundredth of a
 second, a millimetre, a tenth of a beat, about a centimetre of latitude) and differenced from
 one value to the next. The first value goes to a short JSON header; the differences (small
 numbers) are kept as 8-, 16- or 32-bit integers, the narrowest that holds them all, with the
 bytes of each stream regrouped by significance (all low bytes, then all high bytes), which
-zlib's run-length mode compresses well and quickly. Laps go to JSON.
+deflate compresses well. The deflate is ISA-L's (``isal``): about three times as fast as
+zlib's fastest level on these streams, with smaller output, and any inflater reads it. Laps go
+to JSON.
 
 Layout 2 (every difference as a 32-bit integer, the first one from zero) is still read.
 """
@@ -14,17 +16,17 @@ from __future__ import annotations
 
 import json
 import struct
-import zlib
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from isal import isal_zlib
 
 from kneeclinic.domain.activity import Lap, Samples
 
 VERSION = 3
-COMPRESSION_LEVEL = 1  # fast; the regrouped differences compress well even at 1
+COMPRESSION_LEVEL = 1  # ISA-L's levels go 0 to 3; 1 is as small as 2 or 3 here, and as fast as 0
 MISSING = np.iinfo(np.int32).min
 SCALES = {
     "time_s": 100.0,  # up to 248 days
@@ -72,8 +74,7 @@ def pack(samples: Samples) -> bytes:
     header = json.dumps(
         {"names": names, "length": len(samples), "first": firsts, "widths": widths}
     ).encode()
-    compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    body = compressor.compress(b"".join(parts)) + compressor.flush()
+    body = isal_zlib.compress(b"".join(parts), COMPRESSION_LEVEL)
     return _HEADER.pack(VERSION, len(header)) + header + body
 
 
@@ -85,7 +86,7 @@ def unpack(blob: bytes) -> Samples:
     start = _HEADER.size + header_length
     header = json.loads(data[_HEADER.size : start])
     length = header["length"]
-    body = zlib.decompress(data[start:])
+    body = isal_zlib.decompress(data[start:])
     streams: dict[str, Any] = {}
     if version == 2:
         steps = np.frombuffer(body, dtype="<i4")

@@ -55,3 +55,39 @@ def test_storing_the_same_bytes_twice_keeps_one_file_and_one_row(
     # another process created the row between our look-up and our insert
     monkeypatch.setattr(StoredFile.objects, "filter", lambda **_: StoredFile.objects.none())
     assert storage.store_bytes(b"same bytes").pk == first.pk
+
+
+def _header(blob: bytes) -> dict[str, object]:
+    import json
+    import struct
+
+    _, length = struct.unpack_from(">BI", blob)
+    header: dict[str, object] = json.loads(blob[5 : 5 + length])
+    return header
+
+
+def test_each_stream_takes_the_narrowest_width_and_comes_back() -> None:
+    n = 50
+    samples = Samples(
+        time_s=np.arange(float(n)),  # steps of 100: 8 bits
+        distance_m=np.arange(n, dtype=np.float64) * 3.2,  # steps of 3,200: 16 bits
+        latitude_deg=np.arange(n, dtype=np.float64) * 0.01,  # steps of 100,000: 32 bits
+        heart_rate_bpm=np.full(n, 140.0),  # no change: 8 bits
+    )
+    blob = streams.pack(samples)
+    header = _header(blob)
+    widths = dict(zip(header["names"], header["widths"], strict=True))  # type: ignore[call-overload]
+    assert widths == {"time_s": 1, "heart_rate_bpm": 1, "distance_m": 2, "latitude_deg": 4}
+    back = streams.unpack(blob)
+    for name, values in samples.streams().items():
+        assert np.allclose(back.streams()[name], values, atol=1 / streams.SCALES[name])
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_streams_of_no_or_one_sample_come_back(n: int) -> None:
+    samples = Samples(time_s=np.arange(float(n)) + 7, heart_rate_bpm=np.full(n, 150.0))
+    back = streams.unpack(streams.pack(samples))
+    assert len(back) == n
+    assert back.time_s.tolist() == samples.time_s.tolist()
+    assert back.heart_rate_bpm is not None
+    assert back.heart_rate_bpm.tolist() == [150.0] * n

@@ -37,11 +37,12 @@ import stat
 import struct
 import unicodedata
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
+
+from isal import isal_zlib
 
 from kneeclinic.domain.activity import ParseError, Sport
 from kneeclinic.domain.parsers.limits import (
@@ -66,6 +67,7 @@ STRAVA_INDEX = "activities.csv"
 MAX_DISPLAY_CHARS = 200
 
 _LOCAL_HEADER_BYTES = 30
+_INFLATE_ERROR = cast(type[Exception], isal_zlib.error)  # its stub says an instance
 _DRIVE_LETTER = re.compile(r"\A[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ACTIVITY_KINDS = {Kind.FIT: MAX_FIT_BYTES, Kind.GPX: MAX_XML_BYTES, Kind.TCX: MAX_XML_BYTES}
@@ -120,7 +122,7 @@ def gunzip(data: bytes, limit: int) -> bytes:
     rest = data
     try:
         while rest[:2] == b"\x1f\x8b":
-            inflater = zlib.decompressobj(wbits=31)
+            inflater = isal_zlib.decompressobj(wbits=31)
             out += inflater.decompress(rest, limit + 1 - len(out))
             if len(out) > limit:
                 raise ParseError(
@@ -130,7 +132,7 @@ def gunzip(data: bytes, limit: int) -> bytes:
             if not inflater.eof:
                 raise ParseError("this compressed file ends part-way: it may be truncated")
             rest = inflater.unused_data
-    except zlib.error as exc:
+    except _INFLATE_ERROR as exc:
         raise ParseError(f"this compressed file is damaged ({exc})") from None
     return bytes(out)
 
@@ -336,17 +338,37 @@ def _open_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lazy: bool) -> I
     Each of its own members is still read through ``zipfile`` with its CRC checked."""
     if not lazy or info.compress_type != zipfile.ZIP_STORED or archive.fp is None:
         return io.BytesIO(_read(archive, info, MAX_NESTED_ZIP_BYTES))
-    handle = archive.fp
+    start = _data_start(archive.fp, info)
+    return io.BufferedReader(_Window(archive.fp, start, info.compress_size))
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_UTF8_NAME = 0x800
+_LEFT_TO_ZIPFILE = 0x1 | 0x20 | 0x40  # encrypted, patched, strongly encrypted
+
+
+def _data_start(handle: IO[bytes], info: zipfile.ZipInfo) -> int:
+    """Where ``info``'s data starts, after its local header (checked as ``zipfile`` does)."""
     handle.seek(info.header_offset)
     local = handle.read(_LOCAL_HEADER.size)
     if len(local) < _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
         raise ParseError("this file is damaged inside the archive (bad local file header)")
-    name_length, extra_length = _LOCAL_HEADER.unpack(local)[-2:]
-    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-    return io.BufferedReader(_Window(handle, start, info.compress_size))
-
-
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+    fields = _LOCAL_HEADER.unpack(local)
+    flags, name_length, extra_length = fields[2], fields[-2], fields[-1]
+    name = handle.read(name_length).decode(
+        "utf-8" if flags & _UTF8_NAME else "cp437", errors="replace"
+    )
+    if name != info.orig_filename:
+        raise ParseError(
+            "this file is damaged inside the archive (its name differs from the archive's index)"
+        )
+    start = int(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    end = getattr(info, "_end_offset", None)  # where zipfile found the next entry starts
+    if end is not None and start + info.compress_size > end:
+        raise ParseError(
+            "this archive's entries overlap one another, a trick used by zip bombs; we refused it"
+        )
+    return start
 
 
 class _Window(io.RawIOBase):
@@ -431,15 +453,40 @@ def _size_problem(info: zipfile.ZipInfo, limit: int) -> str:
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if (
+        info.compress_type == zipfile.ZIP_DEFLATED
+        and not info.flag_bits & _LEFT_TO_ZIPFILE
+        and archive.fp is not None
+    ):
+        return _inflate(archive.fp, info, limit)
     try:
         with archive.open(info) as member:
             data = member.read(limit + 1)
     except NotImplementedError as exc:
         raise ParseError(f"this file uses a compression we cannot read ({exc})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
         raise ParseError(f"this file is damaged inside the archive ({exc})") from None
     if len(data) > limit:  # pragma: no cover - zipfile stops at the declared size
         raise ParseError(f"refused: it unpacks to more than {limit // MB} MB")
+    return data
+
+
+def _inflate(handle: IO[bytes], info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A deflated member, inflated by ISA-L (about twice as fast as zlib, which ``zipfile``
+    uses), with ``zipfile``'s checks: the local header, the name, the size and the CRC."""
+    try:
+        handle.seek(_data_start(handle, info))
+        raw = handle.read(info.compress_size)
+        inflater = isal_zlib.decompressobj(-15)
+        data = inflater.decompress(raw, limit + 1)
+    except (_INFLATE_ERROR, OSError, ValueError) as exc:
+        raise ParseError(f"this file is damaged inside the archive ({exc})") from None
+    if len(data) > limit:
+        raise ParseError(f"refused: it unpacks to more than {limit // MB} MB")
+    if len(raw) < info.compress_size or not inflater.eof:
+        raise ParseError("this file is damaged inside the archive (it ends part-way)")
+    if len(data) != info.file_size or isal_zlib.crc32(data) != info.CRC:
+        raise ParseError("this file is damaged inside the archive (its checksum does not match)")
     return data
 
 

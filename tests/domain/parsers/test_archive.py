@@ -578,3 +578,58 @@ def test_a_window_reads_only_its_bytes_and_seeks_from_either_end() -> None:
     assert window.read(1) == b""
     assert window.seek(-2, io.SEEK_END) == 3 and window.tell() == 3
     assert window.seek(1, io.SEEK_CUR) == 4 and window.read() == b"6"
+
+
+def _read_first(data: bytes, limit: int = MB) -> bytes:
+    """The first member of ``data``, read as an import's worker reads it (no walk first)."""
+    return MemberReader(io.BytesIO(data)).read(MemberRef((0,), limit))
+
+
+def test_a_deflated_member_is_inflated_to_its_exact_bytes() -> None:
+    data = zip_bytes([("a.gpx", RUN), ("b.gpx", RUN + b" ")])
+
+    assert _read_first(data) == RUN
+    assert MemberReader(io.BytesIO(data)).read(MemberRef((1,), MB)) == RUN + b" "
+
+
+def test_a_deflated_member_with_a_wrong_crc_fails_its_check() -> None:
+    data = patch_member(zip_bytes([("a.gpx", RUN)]), 0, crc=0x1234)
+
+    with pytest.raises(ParseError, match="its checksum does not match"):
+        _read_first(data)
+
+
+def test_a_deflated_member_with_damaged_data_is_named_damaged() -> None:
+    data = bytearray(zip_bytes([("a.gpx", RUN)]))
+    data[archive_module._LOCAL_HEADER.size + len("a.gpx")] = 0xFF  # a block type that is not
+
+    with pytest.raises(ParseError, match="damaged inside the archive"):
+        _read_first(bytes(data))
+
+
+def test_a_deflated_member_cut_short_is_named_damaged() -> None:
+    data = zip_bytes([("a.gpx", RUN)])
+    size = zipfile.ZipFile(io.BytesIO(data)).infolist()[0].compress_size
+
+    with pytest.raises(ParseError, match="it ends part-way"):
+        _read_first(patch_member(data, 0, compress_size=size // 2))
+
+
+def test_a_deflated_member_is_read_no_further_than_its_limit() -> None:
+    with pytest.raises(ParseError, match="refused: it unpacks to more than"):
+        _read_first(zip_bytes([("a.gpx", RUN)]), limit=10)
+
+
+def test_a_member_whose_local_name_differs_from_the_index_is_refused() -> None:
+    data = zip_bytes([("a.gpx", RUN)]).replace(b"a.gpx", b"b.gpx", 1)  # the local header's
+
+    with pytest.raises(ParseError, match="its name differs from the archive's index"):
+        _read_first(data)
+
+
+def test_a_member_running_into_the_next_is_refused_when_read_directly() -> None:
+    data = zip_bytes([("a.gpx", RUN), ("b.gpx", RUN)])
+    size = zipfile.ZipFile(io.BytesIO(data)).infolist()[0].compress_size
+
+    with pytest.raises(ParseError, match="overlap one another"):
+        _read_first(patch_member(data, 0, compress_size=size + 40))
