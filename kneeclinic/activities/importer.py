@@ -116,23 +116,35 @@ def needs_restart(batch: Import) -> bool:
     return (timezone.now() - last).total_seconds() > STALE_AFTER_S
 
 
-def run_import(batch_id: int, progress: Progress | None = None) -> Import | None:
-    """Import every file not yet done; the finished row, or None if another worker has it."""
+def start_workers() -> list[ParseSandbox]:
+    """An import's parse workers, started: they load while the caller gets the import ready.
+
+    Give them to ``run_import``, which closes them; a caller that does not get that far
+    closes them itself (closing twice is harmless).
+    """
+    boxes = [ParseSandbox(entry=WORKER_ENTRY, setup=b"") for _ in range(PARSE_WORKERS)]
+    for box in boxes:
+        box.start(wait=False)
+    return boxes
+
+
+def run_import(
+    batch_id: int, progress: Progress | None = None, workers: list[ParseSandbox] | None = None
+) -> Import | None:
+    """Import every file not yet done; the finished row, or None if another worker has it.
+
+    ``workers`` are parse workers from ``start_workers`` (else they are started here).
+    """
     token = uuid.uuid4().hex
     if not claim(batch_id, token):
         return None
     batch = Import.objects.select_related("runner").get(pk=batch_id)
 
     try:
-        with contextlib.ExitStack() as workers, _commit_without_fsync():
+        with contextlib.ExitStack() as stack, _commit_without_fsync():
             # the workers last the whole import, and load while we count and read what the
             # runner has: each hashes the files it reads, and skips those the runner has
-            boxes = [
-                workers.enter_context(ParseSandbox(entry=WORKER_ENTRY, setup=b""))
-                for _ in range(PARSE_WORKERS)
-            ]
-            for box in boxes:
-                box.start(wait=False)
+            boxes = [stack.enter_context(box) for box in workers or start_workers()]
             if batch.total_files is None:
                 batch.total_files = count_files(batch)
                 Import.objects.filter(pk=batch.pk).update(total_files=batch.total_files)

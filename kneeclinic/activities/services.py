@@ -201,6 +201,7 @@ from kneeclinic.activities.importer import (  # noqa: E402
     enqueue,
     needs_restart,
     run_import,
+    start_workers,
     undo_merge,
 )
 
@@ -214,6 +215,7 @@ __all__ = [
     "load_samples",
     "needs_restart",
     "run_import",
+    "start_workers",
     "undo_merge",
     "update_activity",
 ]

@@ -89,6 +89,9 @@ class InlineSandbox:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         close = getattr(self.module, "close", None)
         if close is not None:
             close()

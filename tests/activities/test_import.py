@@ -273,6 +273,49 @@ def test_the_import_command_reports_plainly_without_json(alice: User, tmp_path: 
     assert "0 imported, 0 duplicates, 1 failed" in out.getvalue()
 
 
+class _Recorded(InlineSandbox):
+    """An inline worker that remembers when it was started and closed."""
+
+    made: list[_Recorded] = []
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.events: list[str] = []
+        _Recorded.made.append(self)
+
+    def start(self, *, wait: bool = True) -> None:
+        self.events.append("started")
+
+    def close(self) -> None:
+        self.events.append("closed")
+        super().close()
+
+
+def test_the_import_command_starts_its_workers_before_storing_and_closes_them(
+    alice: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Recorded.made = []
+    monkeypatch.setattr(importer, "ParseSandbox", _Recorded)
+    storing = services.create_import
+
+    def create_import(*args: Any) -> Import:
+        assert [w.events for w in _Recorded.made] == [["started"]] * importer.PARSE_WORKERS
+        return storing(*args)
+
+    monkeypatch.setattr(services, "create_import", create_import)
+    (tmp_path / "a.fit").write_bytes(fit_run())
+    call_command("import", str(tmp_path), user="alice@example.com", stdout=StringIO())
+    assert len(_Recorded.made) == importer.PARSE_WORKERS  # the import used them, made no more
+    assert all(w.events[0] == "started" and "closed" in w.events for w in _Recorded.made)
+    assert Activity.objects.filter(runner=alice).count() == 1
+
+    _Recorded.made = []
+    monkeypatch.setattr(services, "create_import", lambda *_: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        call_command("import", str(tmp_path), user="alice@example.com", stdout=StringIO())
+    assert [w.events for w in _Recorded.made] == [["started", "closed"]] * importer.PARSE_WORKERS
+
+
 def test_the_commands_refuse_unknown_users_and_paths(alice: User, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no user"):
         call_command("import", str(tmp_path), user="nobody@example.com")

@@ -55,9 +55,15 @@ class Command(BaseCommand):
         files = _files(options["paths"])
         if not files:
             raise CommandError("no files to import")
-        batch = services.create_import(runner, ((name, _chunks(path)) for name, path in files))
         show = not options["json"] and sys.stderr.isatty()
-        finished = services.run_import(batch.pk, self._bar if show else None)
+        # the parse workers load while the files are stored
+        workers = services.start_workers()
+        try:
+            batch = services.create_import(runner, ((name, _chunks(path)) for name, path in files))
+            finished = services.run_import(batch.pk, self._bar if show else None, workers)
+        finally:
+            for worker in workers:
+                worker.close()
         if finished is None:  # pragma: no cover - a new import cannot be claimed elsewhere
             raise CommandError("the import was taken by another worker")
         if show:
