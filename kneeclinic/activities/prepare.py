@@ -213,7 +213,7 @@ def cadence_of(samples: Samples | None) -> Cadence | None:
     if not np.array_equal(seconds, np.rint(seconds)):  # whole seconds round to themselves
         times = [round(t, 3) for t in times]
     histogram = dict(zip(map(_label, rounded[starts].tolist()), times, strict=True))
-    dynamics = technique.running_dynamics(samples)
+    dynamics = technique.running_dynamics(samples, mask)
     return Cadence(
         avg_spm=float(np.average(values, weights=run_w)),
         median_spm=median,

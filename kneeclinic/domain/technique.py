@@ -238,9 +238,13 @@ class DynamicsSummary:
         return any(v is not None for v in values)
 
 
-def running_dynamics(samples: Samples) -> DynamicsSummary:
-    """Medians of ground contact time, vertical oscillation and step length over running time."""
-    mask = running_mask(samples)
+def running_dynamics(samples: Samples, mask: BoolArray | None = None) -> DynamicsSummary:
+    """Medians of ground contact time, vertical oscillation and step length over running time.
+
+    ``mask`` is ``running_mask(samples)`` when the caller has it already.
+    """
+    if mask is None:
+        mask = running_mask(samples)
 
     def median(stream: FloatArray | None) -> float | None:
         if stream is None:

@@ -165,6 +165,10 @@ def test_running_dynamics_are_medians_over_running_time_and_absent_when_not_reco
     assert dynamics.step_length_mm is None
     assert dynamics.any
     assert not t.running_dynamics(samples([100], step_length_mm=[900])).any
+    # a mask the caller has already is used as it is
+    assert t.running_dynamics(s, t.running_mask(s)) == dynamics
+    only_last = np.array([False, False, False, True])
+    assert t.running_dynamics(s, only_last).ground_contact_ms == 400.0
 
 
 # ------------------------------------------------------------------ baseline and target
