@@ -38,12 +38,32 @@ def machine() -> str:
     )
 
 
+MARK = "<!-- bench: {} -->"
+
+
+def earlier_sections() -> dict[str, str]:
+    """The sections of the page as it stands, by benchmark (each opens with its mark)."""
+    if not OUT.exists():
+        return {}
+    found: dict[str, str] = {}
+    for chunk in OUT.read_text().split("<!-- bench: ")[1:]:
+        name, _, body = chunk.partition(" -->\n")
+        found[name] = MARK.format(name) + "\n" + body.rstrip() + "\n"
+    return found
+
+
 def main() -> int:
+    """Run the benchmarks named (all without names); keep the others' sections as they were."""
     only = set(sys.argv[1:])
-    scripts = sorted(p for p in (ROOT / "bench").glob("bench_*.py") if not only or p.stem in only)
+    every = sorted((ROOT / "bench").glob("bench_*.py"))
+    kept = earlier_sections() if only else {}
     sections: list[str] = []
     failed = 0
-    for script in scripts:
+    for script in every:
+        if only and script.stem not in only:
+            if script.stem in kept:
+                sections.append(kept[script.stem])
+            continue
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
         started = time.monotonic()
         result = subprocess.run(  # noqa: S603 (our own scripts with our own interpreter)
@@ -55,19 +75,25 @@ def main() -> int:
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         took = time.monotonic() - started
+        mark = MARK.format(script.stem) + "\n"
         if result.returncode != 0:
             failed += 1
             sections.append(
-                f"## {script.stem}\n\nFailed (exit {result.returncode}):\n\n```\n"
+                f"{mark}## {script.stem}\n\nFailed (exit {result.returncode}):\n\n```\n"
                 f"{result.stderr[-2000:]}\n```\n"
             )
         else:
-            sections.append(result.stdout.strip() + f"\n\n_(ran in {took:.0f} s)_\n")
+            sections.append(
+                f"{mark}{result.stdout.strip()}\n\n"
+                f"_(ran in {took:.0f} s, {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC, on "
+                f"{machine().split(';')[0]})_\n"
+            )
     header = (
         "# Benchmarks\n\n"
-        "Written by `make bench` (bench/run_all.py); do not edit by hand.\n\n"
-        f"- When: {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC\n"
-        f"- Machine: {machine()}\n\n"
+        "Written by `make bench` (bench/run_all.py); do not edit by hand. `make bench` runs them\n"
+        "all; `.venv/bin/python bench/run_all.py bench_decode` runs one and keeps the others'\n"
+        "sections as they were (each section ends with when and on what it ran).\n\n"
+        f"- Machine of the latest run: {machine()}\n\n"
         "Each figure is measured in one run on this machine; the machine is shared and noisy, so\n"
         "differences under about 10 % are noise.\n\n"
     )
