@@ -67,7 +67,7 @@ STALE_AFTER_S = 120
 """A running import with no progress for this long lost its worker and may be claimed again."""
 PARSE_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
 """Parse workers per import: parsing is most of an import's work, and it splits by file."""
-READ_AHEAD = 8
+READ_AHEAD = 32
 """Files handed to each parse worker before their results are asked for."""
 BATCH_FILES = 100
 BATCH_SECONDS = 0.5
