@@ -21,11 +21,9 @@ import bisect
 import contextlib
 import dataclasses
 import hashlib
-import io
 import itertools
 import logging
 import os
-import struct
 import time
 import uuid
 import zipfile
@@ -33,8 +31,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -202,8 +199,7 @@ def _count(path: Any, depth: int = 0) -> int:
                 if info.is_dir():
                     continue
                 if depth == 0 and info.filename.lower().endswith(".zip"):
-                    with _open_nested(path, outer, info) as inner:
-                        total += _count(inner, depth + 1)
+                    total += _count_part(outer, info)
                 else:
                     total += 1
             return total
@@ -211,64 +207,14 @@ def _count(path: Any, depth: int = 0) -> int:
         return 1  # one activity file (or an archive we will refuse with a reason)
 
 
-def _open_nested(path: Any, outer: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
-    """A ZIP inside a ZIP, to read its directory: stored ones without reading them through.
-
-    (Seeking in a member reads it from the start and checks its CRC: a Garmin export's parts
-    are stored, hundreds of megabytes that the import reads once more anyway.)
-    """
-    if info.compress_type != zipfile.ZIP_STORED or not isinstance(path, str | os.PathLike):
-        return outer.open(info)
-    handle = Path(path).open("rb")  # noqa: SIM115 - returned, closed by the caller
+def _count_part(outer: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The files of a ZIP inside the upload; a stored one (as a Garmin export's parts are)
+    is read where it lies. A part we cannot open counts as the one failure it will be."""
     try:
-        handle.seek(info.header_offset)
-        local = handle.read(_LOCAL_HEADER.size)
-        if len(local) < _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile("bad local file header")
-        name_length, extra_length = _LOCAL_HEADER.unpack(local)[-2:]
-        start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-        return io.BufferedReader(_Window(handle, start, info.compress_size))
-    except BaseException:
-        handle.close()
-        raise
-
-
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-
-
-class _Window(io.RawIOBase):
-    """Bytes ``start`` to ``start + size`` of an open file, as a file of their own."""
-
-    def __init__(self, handle: IO[bytes], start: int, size: int) -> None:
-        self.handle, self.start, self.size, self.position = handle, start, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
-        self.position = max(0, min(self.size, base + offset))
-        return self.position
-
-    def readinto(self, buffer: Any) -> int:
-        wanted = min(len(buffer), self.size - self.position)
-        if wanted <= 0:
-            return 0
-        self.handle.seek(self.start + self.position)
-        data = self.handle.read(wanted)
-        buffer[: len(data)] = data
-        self.position += len(data)
-        return len(data)
-
-    def close(self) -> None:
-        self.handle.close()
-        super().close()
+        with archive.open_part(outer, info, lazy=True) as inner:
+            return _count(inner, 1)
+    except ParseError:
+        return 1
 
 
 def _members(upload: dict[str, Any]) -> Iterator[archive.Member]:

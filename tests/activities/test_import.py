@@ -126,6 +126,22 @@ def test_a_garmin_export_counts_and_imports_the_files_of_its_stored_part_archive
     assert (batch.imported, batch.skipped) == (2, 1)
 
 
+def test_the_count_opens_deflated_parts_and_counts_a_damaged_part_as_one(alice: User) -> None:
+    part = zip_of({"a.fit": fit_run(), "b.fit": fit_run(start=START + timedelta(days=1))})
+    uploads = "DI_CONNECT/DI-Connect-Uploaded-Files"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as export:
+        export.writestr(f"{uploads}/Part1.zip", part, compress_type=zipfile.ZIP_DEFLATED)
+        export.writestr(f"{uploads}/Part2.zip", part)  # stored, then damaged below
+    data = bytearray(buffer.getvalue())
+    second = data.index(b"PK\x03\x04", data.index(b"PK\x03\x04") + 1)
+    data[second : second + 4] = b"XXXX"  # the stored part's local header
+    stored = storage.store_bytes(bytes(data))
+    batch = Import(runner=alice, uploads=[{"name": "garmin.zip", "sha256": stored.sha256}])
+
+    assert importer.count_files(batch) == 2 + 1
+
+
 def test_a_treadmill_run_without_gps_imports(alice: User) -> None:
     data = fit_run(sub_sport=SubSport.TREADMILL, latitude=None, longitude=None)
     run_upload(alice, ("treadmill.fit", data))

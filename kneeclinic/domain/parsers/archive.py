@@ -320,7 +320,7 @@ def _nested(
     try:
         if problem:
             raise ParseError(problem)
-        part = _open_part(archive, info, walk.lazy)
+        part = open_part(archive, info, walk.lazy)
         head = part.read(SNIFF_HEAD)
         part.seek(0)
         if sniff(head) is not Kind.ZIP:
@@ -332,7 +332,7 @@ def _nested(
         yield Member(name=shown, status=MemberStatus.FAILED, error=str(exc))
 
 
-def _open_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lazy: bool) -> IO[bytes]:
+def open_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lazy: bool) -> IO[bytes]:
     """A nested ZIP to open: read through (its CRC checked), or, lazily and when it is stored
     uncompressed (as a Garmin export's parts are), its bytes where they lie in the upload.
     Each of its own members is still read through ``zipfile`` with its CRC checked."""
@@ -424,7 +424,7 @@ class MemberReader:
         if archive is None:
             if path:
                 outer = self._archive(path[:-1])
-                stream = _open_part(outer, outer.infolist()[path[-1]], lazy=True)
+                stream = open_part(outer, outer.infolist()[path[-1]], lazy=True)
             else:
                 stream = self.stream
             archive = self._archives[path] = _open_zip(stream)
