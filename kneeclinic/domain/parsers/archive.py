@@ -335,7 +335,7 @@ def _nested(
 def open_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lazy: bool) -> IO[bytes]:
     """A nested ZIP to open: read through (its CRC checked), or, lazily and when it is stored
     uncompressed (as a Garmin export's parts are), its bytes where they lie in the upload.
-    Each of its own members is still read through ``zipfile`` with its CRC checked."""
+    Each of its own members is still read with its CRC checked (``_read``)."""
     if not lazy or info.compress_type != zipfile.ZIP_STORED or archive.fp is None:
         return io.BytesIO(_read(archive, info, MAX_NESTED_ZIP_BYTES))
     start = _data_start(archive.fp, info)
