@@ -249,19 +249,18 @@ class ShoeRow:
 
 
 def _shoe_runs(user: User) -> list[shoe_rules.ShoeRun]:
-    uses = (
-        ShoeUse.objects.filter(shoe__runner=user)
-        .select_related("activity")
-        .only("shoe_id", "activity__start", "activity__distance_m")
+    # plain values: a runner has a row for every run, and model objects cost more than the rest
+    uses = ShoeUse.objects.filter(shoe__runner=user).values_list(
+        "shoe_id", "activity__start", "activity__distance_m"
     )
     zone = user.tz
     return [
         shoe_rules.ShoeRun(
-            on=timezone.localtime(u.activity.start, zone).date(),
-            distance_m=u.activity.distance_m or 0.0,
-            shoe_key=str(u.shoe_id),
+            on=timezone.localtime(start, zone).date(),
+            distance_m=distance_m or 0.0,
+            shoe_key=str(shoe_id),
         )
-        for u in uses
+        for shoe_id, start, distance_m in uses
     ]
 
 
