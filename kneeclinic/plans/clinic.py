@@ -18,7 +18,7 @@ def review_card(physio: User, runner: User) -> Card | None:
         return None
     plan = queries.current_plan(runner)
     rows, advice = queries.shoe_rows(runner)
-    cadence = queries.cadence_view(runner)
+    cadence = queries.cadence_figures(runner)
     suggested = round(sum(cadence.target_range) / 2) if cadence.target_range else None
     return Card(
         template="plans/_physio_review.html",

@@ -192,11 +192,7 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
         )
         for r in rows
     ]
-    baseline: technique.Baseline | None
-    try:
-        baseline = technique.easy_baseline(summaries)
-    except technique.TechniqueError:
-        baseline = None
+    baseline, target_range = _baseline_and_range(summaries)
     target = latest_target(user)
     runs = []
     for row, summary in zip(rows, summaries, strict=True):
@@ -218,12 +214,6 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
                 vertical_oscillation_mm=row.vertical_oscillation_mm,
             )
         )
-    target_range = None
-    if baseline is not None:
-        try:
-            target_range = technique.target_range(baseline.spm)
-        except technique.TechniqueError:
-            target_range = None
     return CadenceView(
         runs=tuple(runs),
         baseline=baseline,
@@ -234,6 +224,47 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
             r.ground_contact_ms is not None or r.vertical_oscillation_mm is not None for r in runs
         ),
     )
+
+
+def _baseline_and_range(
+    summaries: list[technique.RunCadence],
+) -> tuple[technique.Baseline | None, tuple[int, int] | None]:
+    try:
+        baseline = technique.easy_baseline(summaries)
+    except technique.TechniqueError:
+        return None, None
+    try:
+        return baseline, technique.target_range(baseline.spm)
+    except technique.TechniqueError:
+        return baseline, None
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceFigures:
+    baseline: technique.Baseline | None
+    target_range: tuple[int, int] | None
+    target: CadenceTarget | None
+
+
+def cadence_figures(user: User, limit: int = 60) -> CadenceFigures:
+    """The baseline, target range and target of ``cadence_view``, from the same runs, without
+    loading each run (the physio's back-to-running card shows only these)."""
+    zone = user.tz
+    rows = (
+        RunCadence.objects.filter(activity__runner=user)
+        .order_by("-activity__start")
+        .values_list("activity__start", "avg_spm", "median_speed_mps", "running_s")[:limit]
+    )
+    summaries = [
+        technique.RunCadence(
+            on=timezone.localtime(start, zone).date(),
+            avg_spm=avg_spm,
+            speed_mps=speed_mps,
+            running_s=running_s,
+        )
+        for start, avg_spm, speed_mps, running_s in rows
+    ]
+    return CadenceFigures(*_baseline_and_range(summaries), latest_target(user))
 
 
 # ------------------------------------------------------------------------- shoes

@@ -304,6 +304,19 @@ def test_the_cadence_view_gives_baseline_target_and_share_on_target(alice: User,
     assert [r.on_target for r in view.runs] == [0.0, 0.0, 0.0]
     assert view.has_dynamics
     assert [p["spm"] for p in view.chart_points()] == [160.0, 162.0, 164.0]
+    # the physio's card reads the same figures without loading each run
+    figures = queries.cadence_figures(alice)
+    assert (figures.baseline, figures.target_range, figures.target) == (
+        view.baseline,
+        view.target_range,
+        view.target,
+    )
+    assert queries.cadence_figures(alice, limit=1).baseline != view.baseline  # the latest runs
+
+
+def test_cadence_figures_without_runs_have_no_baseline_or_range(alice: User) -> None:
+    figures = queries.cadence_figures(alice)
+    assert (figures.baseline, figures.target_range, figures.target) == (None, None, None)
 
 
 def test_an_implausible_target_is_refused(alice: User) -> None:
