@@ -552,8 +552,9 @@ def render(runs: list[dict[str, Any]], note: str = "", kept: str = "") -> str:
     lines += [
         "## Results",
         "",
-        f"{counts['passed']} tests met every pass figure, {counts['failed']} missed at least "
-        f"one, {counts['not measured']} were not measured (the reason is on their row).",
+        f"{_tests(counts['passed'])} met every pass figure, {_tests(counts['failed'])} missed "
+        f"at least one, {_tests(counts['not measured'])} not measured (the reason is on their "
+        "row).",
         "",
         "| Test | What | Run | Figure | Measured | Pass figure | Result |",
         "|---|---|---|---|---|---|---|",
@@ -563,6 +564,10 @@ def render(runs: list[dict[str, Any]], note: str = "", kept: str = "") -> str:
     if kept:
         lines += [KEPT_MARK, kept.strip(), ""]
     return "\n".join(lines)
+
+
+def _tests(count: int) -> str:
+    return f"{count} test" if count == 1 else f"{count} tests"
 
 
 KEPT_MARK = "<!-- Written by hand below this line; make soak keeps it. -->"

@@ -58,7 +58,7 @@ def test_each_test_shows_its_latest_measurement_and_its_run(tmp_path: Path) -> N
     t18 = next(line for line in page.splitlines() if line.startswith("| T18 "))
     assert "no test in the suite measures it yet" in t18  # the first run ran everything
     assert "### Run 1: 2026-11-01" in page and "### Run 2: 2026-11-02" in page
-    assert "2 tests met every pass figure, 0 missed" in page
+    assert "2 tests met every pass figure, 0 tests missed" in page
 
 
 def test_a_test_no_kept_run_included_says_so(tmp_path: Path) -> None:
@@ -67,6 +67,7 @@ def test_a_test_no_kept_run_included_says_so(tmp_path: Path) -> None:
     page = soak.render(soak.read_runs(tmp_path / "runs.jsonl"))
     t01 = next(line for line in page.splitlines() if line.startswith("| T01 "))
     assert "no kept run has included it yet" in t01
+    assert "1 test met every pass figure" in page  # one test, not "1 tests"
 
 
 def test_the_kept_history_names_no_path_and_the_hand_written_part_survives(
