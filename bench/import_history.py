@@ -163,7 +163,7 @@ def worker_stages() -> dict[str, float]:
                 began = timed(STAGES[3], began)
                 cadence = prepare.cadence_of(item.samples)
                 began = timed(STAGES[4], began)
-                ready = prepare._encoded(dataclasses.replace(ready, blob=blob, cadence=cadence))
+                ready = prepare.encoded(dataclasses.replace(ready, blob=blob, cadence=cadence))
                 began = timed(STAGES[5], began)
                 pickle.dumps(prepare.Read("", [ready]), protocol=5)
                 timed(STAGES[6], began)

@@ -140,12 +140,12 @@ def prepare_member(name: str, request: bytes) -> Read:
     if sha256 in _state.known:
         return Read(sha256, [], known=True)
     try:
-        return Read(sha256, [_encoded(item) for item in prepare(name, data)])
+        return Read(sha256, [encoded(item) for item in prepare(name, data)])
     except ParseError as exc:
         return Read(sha256, [], error=str(exc))
 
 
-def _encoded(item: Prepared) -> Prepared:
+def encoded(item: Prepared) -> Prepared:
     """``item`` with its laps and cadence histogram as JSON text (no laps stay no laps)."""
     laps = JSONText(json.dumps(item.laps)) if item.laps else item.laps
     cadence = item.cadence

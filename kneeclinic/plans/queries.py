@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, When
@@ -184,13 +184,7 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
     )
     zone = user.tz
     summaries = [
-        technique.RunCadence(
-            on=timezone.localtime(r.activity.start, zone).date(),
-            avg_spm=r.avg_spm,
-            speed_mps=r.median_speed_mps,
-            running_s=r.running_s,
-        )
-        for r in rows
+        _summary(r.activity.start, r.avg_spm, r.median_speed_mps, r.running_s, zone) for r in rows
     ]
     baseline, target_range = _baseline_and_range(summaries)
     target = latest_target(user)
@@ -226,6 +220,18 @@ def cadence_view(user: User, limit: int = 60) -> CadenceView:
     )
 
 
+def _summary(
+    start: datetime, avg_spm: float, speed_mps: float | None, running_s: float, zone: tzinfo
+) -> technique.RunCadence:
+    """One stored run cadence as the technique rules take it, dated in the runner's zone."""
+    return technique.RunCadence(
+        on=timezone.localtime(start, zone).date(),
+        avg_spm=avg_spm,
+        speed_mps=speed_mps,
+        running_s=running_s,
+    )
+
+
 def _baseline_and_range(
     summaries: list[technique.RunCadence],
 ) -> tuple[technique.Baseline | None, tuple[int, int] | None]:
@@ -255,15 +261,7 @@ def cadence_figures(user: User, limit: int = 60) -> CadenceFigures:
         .order_by("-activity__start")
         .values_list("activity__start", "avg_spm", "median_speed_mps", "running_s")[:limit]
     )
-    summaries = [
-        technique.RunCadence(
-            on=timezone.localtime(start, zone).date(),
-            avg_spm=avg_spm,
-            speed_mps=speed_mps,
-            running_s=running_s,
-        )
-        for start, avg_spm, speed_mps, running_s in rows
-    ]
+    summaries = [_summary(*row, zone) for row in rows]
     return CadenceFigures(*_baseline_and_range(summaries), latest_target(user))
 
 
