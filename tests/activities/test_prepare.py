@@ -15,6 +15,8 @@ from kneeclinic.activities import prepare, streams
 from kneeclinic.domain import technique
 from kneeclinic.domain.activity import ParseError, Samples
 from kneeclinic.domain.parsers import archive, parse
+from kneeclinic.plans import services as plans
+from kneeclinic.plans.models import RunCadence
 from tests.activities.helpers import fit_run, zip_of
 
 
@@ -47,19 +49,39 @@ def test_cadence_figures_are_those_of_the_domain_summary(seed: int, on_the_grid:
     assert figures.median_spm == summary.median_spm
     assert figures.running_s == summary.running_s
     assert figures.median_speed_mps == summary.median_speed_mps
-    # the histogram is the running time at each cadence value, to the millisecond
+    # the histogram is the running time at each whole step rate ("170") and between two
+    # ("170.5": more than 170 and less than 171), to the millisecond
     mask = technique.running_mask(samples)
     assert samples.cadence_spm is not None
     weights = technique.sample_durations_s(samples.time_s)[mask]
-    values = np.round(samples.cadence_spm[mask], 3)
+    values = samples.cadence_spm[mask]
+    whole = np.floor(values)
+    labels = np.where(values == whole, whole, whole + 0.5)
     expected = {
-        f"{value:g}": round(float(weights[values == value].sum()), 3) for value in np.unique(values)
+        f"{label:g}": round(float(weights[labels == label].sum()), 3) for label in np.unique(labels)
     }
     assert figures.histogram == expected
     assert sum(figures.histogram.values()) == pytest.approx(summary.running_s)
     dynamics = technique.running_dynamics(samples)
     assert figures.ground_contact_ms == dynamics.ground_contact_ms
     assert figures.step_length_mm is None
+
+
+@pytest.mark.parametrize(("seed", "on_the_grid"), [(5, True), (6, False)])
+def test_the_histogram_gives_the_share_on_target_of_every_value(
+    seed: int, on_the_grid: bool
+) -> None:
+    samples = a_run_with_pauses_and_walks(seed, on_the_grid=on_the_grid)
+    assert samples.cadence_spm is not None
+    samples.cadence_spm[::7] = np.round(samples.cadence_spm[::7])  # whole rates, on band edges
+    figures = prepare.cadence_of(samples)
+    assert figures is not None
+    assert len(figures.histogram) < 120  # two entries a step rate, not one a value
+    stored = RunCadence(histogram=figures.histogram, running_s=figures.running_s)
+    for target in range(140, 201):
+        assert plans.share_on_target(stored, target) == pytest.approx(
+            technique.share_on_target(samples, target), abs=1e-9
+        )
 
 
 def test_no_running_cadence_gives_no_figures() -> None:
