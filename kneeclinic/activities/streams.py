@@ -56,26 +56,33 @@ def pack(samples: Samples) -> bytes:
     for name, values in samples.streams().items():
         scaled = values * SCALES[name]
         np.rint(scaled, out=scaled)
-        known = np.abs(scaled) < _LIMIT  # also False for nan
-        if known.all():
-            whole = scaled.astype(np.int64)
+        if scaled.size and scaled.min() > -_LIMIT and scaled.max() < _LIMIT:  # nan: False
+            whole = scaled.astype(np.int32)
         else:
-            whole = np.where(known, scaled, MISSING).astype(np.int64)
-        steps = np.diff(whole)
+            whole = np.where(np.abs(scaled) < _LIMIT, scaled, MISSING).astype(np.int32)
+        # 32 bits wrap, and so does the running sum that reads them back: a difference
+        # kept narrower than its true size (from near one limit to near the other) still
+        # gives back the right value
+        steps = whole[1:] - whole[:-1]
         width = 4
         if steps.size:
             low, high = int(steps.min()), int(steps.max())
             width = next((w for w, info in _WIDTHS if info.min <= low and high <= info.max), 4)
-        narrow = steps.astype(f"<i{width}")  # 32 bits wrap; the running sum wraps back
+        narrow = steps.astype(f"<i{width}", copy=False)
         names.append(name)
         firsts.append(int(whole[0]) if whole.size else 0)
         widths.append(width)
-        parts.append(narrow.view(np.uint8).reshape(-1, width).T.tobytes())
+        parts.append(narrow.tobytes() if width == 1 else _planes(narrow, width))
     header = json.dumps(
         {"names": names, "length": len(samples), "first": firsts, "widths": widths}
     ).encode()
     body = isal_zlib.compress(b"".join(parts), COMPRESSION_LEVEL)
     return _HEADER.pack(VERSION, len(header)) + header + body
+
+
+def _planes(narrow: npt.NDArray[Any], width: int) -> bytes:
+    """The bytes of ``narrow`` regrouped by significance: every low byte, then the next..."""
+    return narrow.view(np.uint8).reshape(-1, width).T.tobytes()
 
 
 def unpack(blob: bytes) -> Samples:

@@ -91,3 +91,18 @@ def test_streams_of_no_or_one_sample_come_back(n: int) -> None:
     assert back.time_s.tolist() == samples.time_s.tolist()
     assert back.heart_rate_bpm is not None
     assert back.heart_rate_bpm.tolist() == [150.0] * n
+
+
+def test_a_step_from_one_end_of_the_range_to_the_other_comes_back() -> None:
+    """A gap (stored as the lowest 32-bit value) beside a value near the highest: the step
+    between them wraps in 32 bits, is stored narrow, and the running sum wraps back."""
+    largest = (2**31 - 2) / streams.SCALES["altitude_m"]
+    altitude = np.array([np.nan, largest, np.nan, largest, largest - 0.01, np.nan])
+    samples = Samples(time_s=np.arange(6.0), altitude_m=altitude)
+    blob = streams.pack(samples)
+    widths = dict(zip(_header(blob)["names"], _header(blob)["widths"], strict=True))  # type: ignore[call-overload]
+    assert widths["altitude_m"] == 1
+    back = streams.unpack(blob).altitude_m
+    assert back is not None
+    assert np.isnan(back[[0, 2, 5]]).all()
+    assert back[[1, 3, 4]].tolist() == [largest, largest, largest - 0.01]
