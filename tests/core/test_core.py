@@ -270,3 +270,17 @@ def test_the_demo_command_prints_the_physios_current_code(
     call_command("demo", code=True)
     code = capsys.readouterr().out.strip()
     assert code == demo.physio_code() and len(code) == 6
+
+
+@pytest.mark.django_db
+def test_the_command_line_leaves_its_objects_to_the_end_of_the_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python's last collections would walk every object loaded; the command freezes them."""
+    from kneeclinic import cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    cli.main(["check"])
+    assert "no issues" in capsys.readouterr().out
+    assert frozen == [True]
