@@ -393,3 +393,8 @@ def _serve(
 
 if __name__ == "__main__":  # pragma: no cover - run in the worker process
     _serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:] == ["setup"])
+    # Python's last collections would walk every object loaded, while the import waits
+    # for its workers to end: they are left to the operating system (as in ``cli.main``).
+    import gc
+
+    gc.freeze()
