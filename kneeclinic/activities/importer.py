@@ -31,6 +31,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -76,11 +77,17 @@ Progress = Callable[[Import], None]
 # --- creating and running imports ---------------------------------------------------------
 
 
-def create_import(runner: User, uploads: Iterable[tuple[str, Iterable[bytes]]]) -> Import:
-    """Keep each uploaded file by content and create the import's status row (not started)."""
+def create_import(runner: User, uploads: Iterable[tuple[str, Iterable[bytes] | Path]]) -> Import:
+    """Keep each uploaded file by content and create the import's status row (not started).
+
+    An upload is its chunks, or the path of a file on this machine (copied by the kernel).
+    """
     items = []
-    for name, chunks in uploads:
-        stored = storage.store_chunks(chunks)
+    for name, content in uploads:
+        if isinstance(content, Path):
+            stored = storage.store_path(content)
+        else:
+            stored = storage.store_chunks(content)
         items.append({"name": archive.display_name(name)[:300], "sha256": stored.sha256})
     return Import.objects.create(runner=runner, uploads=items)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -55,6 +57,33 @@ def test_storing_the_same_bytes_twice_keeps_one_file_and_one_row(
     # another process created the row between our look-up and our insert
     monkeypatch.setattr(StoredFile.objects, "filter", lambda **_: StoredFile.objects.none())
     assert storage.store_bytes(b"same bytes").pk == first.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_a_file_on_disk_is_kept_by_the_hash_of_its_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool
+) -> None:
+    import hashlib
+    import os
+
+    from kneeclinic.activities import storage
+
+    data = os.urandom(300_000)
+    source = tmp_path / "export.zip"
+    source.write_bytes(data)
+    monkeypatch.setattr(storage, "COPY_CHUNK_BYTES", 65536)  # several rounds of copying
+    if not kernel_copy:  # another system, or two filesystems the kernel will not copy between
+
+        def refuse(*_: object) -> int:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    stored = storage.store_path(source)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
+    assert storage.read_stored(stored) == data
+    assert not list(storage.root().glob(".incoming-*"))  # no temporary file left
+    assert storage.store_chunks([data]) == stored
 
 
 def _header(blob: bytes) -> dict[str, object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kneeclinic.accounts.models import User
 from kneeclinic.activities import queries, services
 from kneeclinic.activities.models import Import
-
-CHUNK_BYTES = 1024 * 1024
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            yield chunk
 
 
 def _files(paths: list[str]) -> list[tuple[str, Path]]:
@@ -59,7 +50,7 @@ class Command(BaseCommand):
         # the parse workers load while the files are stored
         workers = services.start_workers()
         try:
-            batch = services.create_import(runner, ((name, _chunks(path)) for name, path in files))
+            batch = services.create_import(runner, files)
             finished = services.run_import(batch.pk, self._bar if show else None, workers)
         finally:
             for worker in workers:
