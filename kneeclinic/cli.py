@@ -14,6 +14,12 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kneeclinic.settings")
     args = list(sys.argv if argv is None else ["kneeclinic", *argv])
+    if args[1:2] == ["import"]:
+        # The import's parse workers load on the other cores while Django sets up here
+        # (they need no Django), instead of after it, beside the storing of the upload.
+        from kneeclinic.activities import sandbox
+
+        sandbox.start_import_workers_early()
     from django.core.exceptions import ImproperlyConfigured
 
     try:

@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import itertools
 import logging
-import os
 import time
 import uuid
 import zipfile
@@ -51,7 +50,12 @@ from kneeclinic.activities.models import (
 )
 from kneeclinic.activities.prepare import Cadence, Prepared, prepared
 from kneeclinic.activities.rows import insert
-from kneeclinic.activities.sandbox import ParseSandbox
+from kneeclinic.activities.sandbox import (
+    IMPORT_ENTRY,
+    IMPORT_WORKERS,
+    ParseSandbox,
+    take_early_workers,
+)
 from kneeclinic.domain import activity as domain
 from kneeclinic.domain.parsers import ParseError, archive
 
@@ -63,14 +67,14 @@ MERGE_DISTANCE_FRACTION = 0.03
 """...and are, when their distances differ by no more than this fraction."""
 STALE_AFTER_S = 120
 """A running import with no progress for this long lost its worker and may be claimed again."""
-PARSE_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
-"""Parse workers per import: parsing is most of an import's work, and it splits by file."""
+PARSE_WORKERS = IMPORT_WORKERS
+"""Parse workers per import (defined beside the sandbox: the command starts them early)."""
+WORKER_ENTRY = IMPORT_ENTRY
 READ_AHEAD = 32
 """Files handed to each parse worker before their results are asked for."""
 BATCH_FILES = 100
 BATCH_SECONDS = 0.5
 """A batch is written (and the progress shown) after this many files or seconds of work."""
-WORKER_ENTRY = "kneeclinic.activities.prepare:prepare_member"
 Progress = Callable[[Import], None]
 
 
@@ -126,9 +130,12 @@ def start_workers() -> list[ParseSandbox]:
     Give them to ``run_import``, which closes them; a caller that does not get that far
     closes them itself (closing twice is harmless).
     """
-    boxes = [ParseSandbox(entry=WORKER_ENTRY, setup=b"") for _ in range(PARSE_WORKERS)]
+    boxes = take_early_workers()  # started by the command before Django was set up
+    boxes += [
+        ParseSandbox(entry=WORKER_ENTRY, setup=b"") for _ in range(PARSE_WORKERS - len(boxes))
+    ]
     for box in boxes:
-        box.start(wait=False)
+        box.start(wait=False)  # (a running worker is left as it is)
     return boxes
 
 

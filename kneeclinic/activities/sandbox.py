@@ -317,6 +317,37 @@ def _read_exact(stream: IO[bytes], size: int, deadline: float) -> bytes:
 _shared: ParseSandbox | None = None
 _shared_lock = threading.Lock()
 
+IMPORT_ENTRY = "kneeclinic.activities.prepare:prepare_member"
+"""The entry of an import's parse workers: read a file, hash it, parse and prepare it."""
+IMPORT_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
+"""Parse workers per import: parsing is most of an import's work, and it splits by file."""
+_early: list[ParseSandbox] = []
+
+
+def start_import_workers_early() -> None:
+    """Start an import's parse workers before anything else (the ``import`` command does,
+    before Django is set up): they load on the other cores meanwhile, and
+    ``take_early_workers`` hands them over. Those never taken are stopped at exit."""
+    if _early:
+        return
+    for _ in range(IMPORT_WORKERS):
+        box = ParseSandbox(entry=IMPORT_ENTRY, setup=b"")
+        box.start(wait=False)
+        _early.append(box)
+    atexit.register(_stop_early)
+
+
+def take_early_workers() -> list[ParseSandbox]:
+    """The import workers started early (none if none were), now the caller's to close."""
+    boxes = _early[:]
+    _early.clear()
+    return boxes
+
+
+def _stop_early() -> None:
+    while _early:
+        _early.pop().close()
+
 
 def parse_in_sandbox(name: str, data: bytes) -> list[Activity]:
     """The activities in one file, parsed in a shared, reused sandbox worker.

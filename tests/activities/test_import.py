@@ -8,7 +8,7 @@ import zipfile
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -330,6 +330,29 @@ def test_the_import_command_starts_its_workers_before_storing_and_closes_them(
     with pytest.raises(ZeroDivisionError):
         call_command("import", str(tmp_path), user="alice@example.com", stdout=StringIO())
     assert [w.events for w in _Recorded.made] == [["started", "closed"]] * importer.PARSE_WORKERS
+
+
+def test_the_import_command_line_starts_its_workers_before_django_and_uses_them(
+    alice: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    from kneeclinic import cli
+    from kneeclinic.activities import sandbox
+
+    def start_early() -> None:  # what the real one does, with workers that parse in process
+        made = [_Recorded(entry=sandbox.IMPORT_ENTRY) for _ in range(sandbox.IMPORT_WORKERS)]
+        sandbox._early.extend(cast(list[sandbox.ParseSandbox], made))
+
+    _Recorded.made = []
+    monkeypatch.setattr(sandbox, "start_import_workers_early", start_early)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # (the command line's last step)
+    (tmp_path / "a.fit").write_bytes(fit_run())
+    cli.main(["import", str(tmp_path), "--user", "alice@example.com"])
+    assert "1 imported, 0 duplicates, 0 failed" in capsys.readouterr().out
+    assert len(_Recorded.made) == importer.PARSE_WORKERS  # the early ones, and no others
+    assert all(w.events[-1] == "closed" for w in _Recorded.made)
+    assert sandbox.take_early_workers() == []
 
 
 def test_the_commands_refuse_unknown_users_and_paths(alice: User, tmp_path: Path) -> None:

@@ -237,3 +237,23 @@ def test_a_worker_started_early_gets_its_setup_before_the_first_file() -> None:
 
     assert isinstance(known, Read) and known.known and known.activities == []
     assert isinstance(other, Read) and not other.known and len(other.activities) == 1
+
+
+def test_import_workers_started_early_are_handed_over_once() -> None:
+    from kneeclinic.activities import sandbox
+    from kneeclinic.activities.prepare import Read, file_request
+
+    sandbox.start_import_workers_early()
+    sandbox.start_import_workers_early()  # once is enough
+    early = sandbox.take_early_workers()
+    try:
+        assert len(early) == sandbox.IMPORT_WORKERS
+        assert all(box.pid is not None and box.entry == sandbox.IMPORT_ENTRY for box in early)
+        assert len({box.pid for box in early}) == sandbox.IMPORT_WORKERS
+        assert sandbox.take_early_workers() == []  # handed over: the caller closes them
+        [read] = list(early[0].parse_many([("a.gpx", file_request(RUN))]))
+        assert isinstance(read, Read) and len(read.activities) == 1
+    finally:
+        for box in early:
+            box.close()
+    assert all(box.pid is None for box in early)
