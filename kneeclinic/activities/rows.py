@@ -16,11 +16,11 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 from kneeclinic.activities.prepare import JSONText
 
-Convert = Callable[[Any], Any]
+Convert = Callable[[Any], Any] | None  # None: the field prepares the value itself
 
 
 def insert(objs: Sequence[models.Model], *, returning: bool = False) -> None:
@@ -29,13 +29,14 @@ def insert(objs: Sequence[models.Model], *, returning: bool = False) -> None:
         return
     model = type(objs[0])
     columns = _columns(model)
-    ops = connection.ops
+    db = connections[connection.alias]  # the connection itself: each look-up through
+    ops = db.ops  # ``connection`` goes through a thread-local, tens of thousands a batch
     table = ops.quote_name(model._meta.db_table)
     names = ", ".join(ops.quote_name(column) for column, _, _, _ in columns)
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     size = max(1, ops.bulk_batch_size([field for _, _, field, _ in columns], objs))
     pk_column = ops.quote_name(str(model._meta.pk.column))
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             params: list[Any] = []
@@ -44,10 +45,14 @@ def insert(objs: Sequence[models.Model], *, returning: bool = False) -> None:
                     value = getattr(obj, attname)
                     if value is None and field.is_relation and field.is_cached(obj):
                         value = field.get_cached_value(obj).pk  # saved in this batch
-                    if isinstance(value, JSONText):
-                        params.append(_json_text(value))
+                    if value is None:
+                        params.append(None)
+                    elif isinstance(value, JSONText):
+                        params.append(_json_text(value, db.vendor))
+                    elif convert is None:
+                        params.append(field.get_db_prep_save(value, db))
                     else:
-                        params.append(None if value is None else convert(value))
+                        params.append(convert(value))
             # table and column names from the model, quoted; every value is a parameter
             values = ", ".join([row_sql] * len(chunk))
             sql = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608  # nosec B608
@@ -60,10 +65,10 @@ def insert(objs: Sequence[models.Model], *, returning: bool = False) -> None:
                 cursor.execute(sql, params)
             for obj in chunk:
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = db.alias
 
 
-_PLAIN: dict[str, Convert] = {
+_PLAIN: dict[str, Callable[[Any], Any]] = {
     "AutoField": int,
     "BigAutoField": int,
     "CharField": str,
@@ -88,19 +93,13 @@ def _columns(model: type[models.Model]) -> list[tuple[str, str, Any, Convert]]:
             continue
         target: Any = getattr(field, "target_field", field)  # a related row: its id's field
         convert = _PLAIN.get(target.get_internal_type())
-        if convert is None:
-            convert = functools.partial(_prepared, field)
         columns.append((str(field.column), field.attname, field, convert))
     return columns
 
 
-def _prepared(field: Any, value: Any) -> Any:
-    return field.get_db_prep_save(value, connection)
-
-
-def _json_text(text: JSONText) -> Any:
+def _json_text(text: JSONText, vendor: str) -> Any:
     """JSON text as the database driver takes a JSON field's value."""
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         from psycopg.types.json import Jsonb
 
         return Jsonb(None, dumps=lambda _: str(text))
