@@ -44,10 +44,24 @@ def summary(activity: Activity) -> dict[str, Any]:
     }
 
 
+SUMMARY_FIELDS = (
+    "code", "name", "sport", "start", "distance_m", "elapsed_s", "moving_s", "avg_cadence_spm",
+)  # fmt: skip
+"""The columns ``summary`` reads (a report of thousands of runs loads these only)."""
+
+
 def import_report(batch: Import) -> dict[str, Any]:
-    files = list(ImportFile.objects.filter(batch=batch).order_by("upload_index", "member_index"))
+    files = list(
+        ImportFile.objects.filter(batch=batch)
+        .only("name", "status", "error", "sha256")
+        .order_by("upload_index", "member_index")
+    )
     by_file: dict[int, list[Activity]] = {}
-    linked = ActivityFile.objects.filter(import_file__batch=batch).select_related("activity")
+    linked = (
+        ActivityFile.objects.filter(import_file__batch=batch)
+        .select_related("activity")
+        .only("import_file_id", *(f"activity__{name}" for name in SUMMARY_FIELDS))
+    )
     for link in linked.order_by("activity__start"):
         by_file.setdefault(link.import_file_id, []).append(link.activity)  # type: ignore[arg-type]
     for pk, existing in _already_there(batch, files).items():
