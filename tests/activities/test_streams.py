@@ -86,6 +86,35 @@ def test_a_file_on_disk_is_kept_by_the_hash_of_its_copy(
     assert storage.store_chunks([data]) == stored
 
 
+@pytest.mark.django_db
+def test_a_copy_that_fails_part_way_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from kneeclinic.activities import storage
+    from kneeclinic.activities.models import StoredFile
+
+    source = tmp_path / "export.zip"
+    source.write_bytes(os.urandom(300_000))
+    monkeypatch.setattr(storage, "COPY_CHUNK_BYTES", 65536)
+    real = os.copy_file_range
+    calls: list[int] = []
+
+    def fills_the_disk(*args: int) -> int:
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args)
+
+    monkeypatch.setattr(os, "copy_file_range", fills_the_disk)
+    with pytest.raises(OSError, match="No space left"):
+        storage.store_path(source)
+    assert not list(storage.root().glob(".incoming-*"))
+    assert not StoredFile.objects.exists()
+
+
 def _header(blob: bytes) -> dict[str, object]:
     import json
     import struct
