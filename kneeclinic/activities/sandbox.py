@@ -55,13 +55,18 @@ START_TIMEOUT_S = 60.0  # for the worker to start and load the parsers
 _REQUEST = struct.Struct(">II")  # name length, data length
 _REPLY = struct.Struct(">cQ")  # status, payload length
 _OK, _FAILED, _READY = b"O", b"F", b"R"
-_SINGLE_THREADED = {
+WORKER_ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "RAYON_NUM_THREADS": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # glibc gave freed memory back to the system after nearly every file, and took it again
+    # for the next: 100,000 page faults over a ten-year export, a tenth of the workers'
+    # processor time. Up to 64 MB freed is kept for the next file (within the 1 GB limit).
+    "MALLOC_TRIM_THRESHOLD_": str(64 * 1024 * 1024),
 }
+"""What a worker runs with, beside the caller's environment: one thread, and memory kept."""
 
 
 def _parse_error(message: str) -> ParseError:
@@ -215,7 +220,7 @@ class ParseSandbox:
             return self._process
         self._stop(kill=True)
         root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ, **_SINGLE_THREADED)
+        env = dict(os.environ, **WORKER_ENVIRONMENT)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
         command = [
             sys.executable,

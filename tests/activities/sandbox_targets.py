@@ -52,3 +52,8 @@ def picky(name: str, data: bytes) -> list[object]:
     if name.startswith("hang"):
         time.sleep(3600)
     return [name, len(data)]
+
+
+def environment(name: str, data: bytes) -> list[object]:
+    """The worker's value of the environment variable named ``name``."""
+    return [os.environ.get(name)]

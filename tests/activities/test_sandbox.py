@@ -257,3 +257,9 @@ def test_import_workers_started_early_are_handed_over_once() -> None:
         for box in early:
             box.close()
     assert all(box.pid is None for box in early)
+
+
+def test_a_worker_runs_single_threaded_and_keeps_freed_memory_for_the_next_file() -> None:
+    with ParseSandbox(entry=f"{TARGETS}:environment") as sandbox:
+        assert sandbox.parse("OMP_NUM_THREADS", b"") == ["1"]  # type: ignore[comparison-overlap]
+        assert sandbox.parse("MALLOC_TRIM_THRESHOLD_", b"") == [str(64 * 1024 * 1024)]  # type: ignore[comparison-overlap]
