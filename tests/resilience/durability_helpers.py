@@ -5,10 +5,11 @@
   ``start()`` to run a process in its own process group (so a kill takes its children too).
 * ``activity_zip()``: a ZIP of generated runs as FIT, GPX, TCX and ``.gpx.gz``, with exact
   duplicates and corrupt files, and what the importer must make of it (by content hash).
-* Run as ``python -m tests.resilience.durability_helpers worker [--kill-in-commit N]`` it is
-  ``kneeclinic worker`` (which queues again the imports a stopped worker left); with
-  ``--kill-in-commit N`` it SIGKILLs itself inside the N-th transaction that writes
-  activities, just before COMMIT.
+* Run as ``python -m tests.resilience.durability_helpers worker [--kill-in-commit N]
+  [--batch-files N]`` it is ``kneeclinic worker`` (which queues again the imports a stopped
+  worker left); with ``--kill-in-commit N`` it SIGKILLs itself inside the N-th transaction
+  that writes activities, just before COMMIT, and with ``--batch-files N`` its imports
+  commit every N files.
 """
 
 from __future__ import annotations
@@ -525,8 +526,13 @@ def _worker_main(argv: list[str]) -> None:
     import django
 
     django.setup()
-    if argv[:1] == ["--kill-in-commit"]:
-        _kill_in_commit(int(argv[1]))
+    options = dict(zip(argv[::2], argv[1::2], strict=True))
+    if "--kill-in-commit" in options:
+        _kill_in_commit(int(options["--kill-in-commit"]))
+    if "--batch-files" in options:  # commits every few files, as a slower import's would
+        from kneeclinic.activities import importer
+
+        importer.BATCH_FILES = int(options["--batch-files"])
     from kneeclinic.cli import main
 
     main(["worker", "--interval", "0.05"])

@@ -26,7 +26,9 @@ from tests.resilience import durability_helpers as h
 
 pytestmark = pytest.mark.slow
 
-WORKER = ["-m", "tests.resilience.durability_helpers", "worker"]
+# A batch is written every 8 files, so that kills land after part of an import is written
+# (the whole of a small import is otherwise one batch: it takes less than BATCH_SECONDS).
+WORKER = ["-m", "tests.resilience.durability_helpers", "worker", "--batch-files", "8"]
 ROUND_TIMEOUT_S = 240.0
 
 

@@ -235,18 +235,23 @@ def _parallel_uploads(server: LiveServer, size: int, uploads: int) -> None:
             )
         results.append(response.status_code)
 
+    reading = threading.Event()
+
     def read() -> None:
         with server.client(reader) as http:
-            while not done.is_set():
+            # at least three answers, even when the uploads are over in a fraction of a second
+            while not done.is_set() or len(latencies) < 3:
                 started = time.monotonic()
                 response = http.get("/api/v1/diary/pain?limit=20")
                 latencies.append(time.monotonic() - started)
                 statuses.append(response.status_code)
+                reading.set()
                 time.sleep(0.02)
 
     background = [threading.Thread(target=sample), threading.Thread(target=read)]
     for thread in background:
         thread.start()
+    assert reading.wait(timeout=60)  # the reader is connected before the uploads begin
     senders = [threading.Thread(target=upload, args=(i, t)) for i, t in enumerate(uploaders)]
     started = time.monotonic()
     for thread in senders:
