@@ -33,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -94,6 +95,13 @@ def create_import(runner: User, uploads: Iterable[tuple[str, Iterable[bytes] | P
             stored = storage.store_chunks(content)
         items.append({"name": archive.display_name(name)[:300], "sha256": stored.sha256})
     return Import.objects.create(runner=runner, uploads=items)
+
+
+def upload_of(file: UploadedFile[bytes]) -> tuple[str, Iterable[bytes] | Path]:
+    """An uploaded file as ``create_import`` takes it: one Django spooled to disk (a large
+    one) by its path, to be copied by the kernel, and a small one by its chunks."""
+    spooled = getattr(file, "temporary_file_path", None)
+    return file.name or "upload", Path(spooled()) if spooled is not None else file.chunks()
 
 
 def enqueue(batch: Import) -> None:

@@ -203,6 +203,7 @@ from kneeclinic.activities.importer import (  # noqa: E402
     run_import,
     start_workers,
     undo_merge,
+    upload_of,
 )
 
 __all__ = [
@@ -218,4 +219,5 @@ __all__ = [
     "start_workers",
     "undo_merge",
     "update_activity",
+    "upload_of",
 ]

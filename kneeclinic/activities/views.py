@@ -177,9 +177,7 @@ def import_files(request: AuthenticatedRequest) -> HttpResponse:
         if not uploads:
             return _import_page(request, error="Choose at least one file.", status=400)
         with transaction.atomic():
-            batch = services.create_import(
-                request.user, ((f.name or "upload", f.chunks()) for f in uploads)
-            )
+            batch = services.create_import(request.user, map(services.upload_of, uploads))
             services.enqueue(batch)
         return redirect("activities:show-import", code=batch.code)
     return _import_page(request)

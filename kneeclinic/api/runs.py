@@ -166,7 +166,7 @@ def upload(request: AuthenticatedRequest, files: File[list[UploadedFile]]) -> St
     over = quota.refusal(request.user, total)
     if over is not None:
         raise HttpError(413, over)
-    batch = services.create_import(request.user, [(f.name or "upload", f.chunks()) for f in files])
+    batch = services.create_import(request.user, map(services.upload_of, files))
     services.enqueue(batch)
     return Status(202, batch)
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kneeclinic.accounts.models import User
-from kneeclinic.activities import importer, services
-from kneeclinic.activities.models import Activity, Import, Merge
+from kneeclinic.activities import importer, services, storage
+from kneeclinic.activities.models import Activity, Import, Merge, StoredFile
 from tests.activities.helpers import START, InlineSandbox, fit_run, gpx_copy, zip_of
 from tests.conftest import make_user
 
@@ -191,6 +191,32 @@ def test_an_upload_is_imported_and_its_page_reports_progress_and_failures(
         fragment.lstrip().startswith('<div id="import-progress"') and "hx-trigger" not in fragment
     )
     assert b"Recent imports" in alice_client.get(url).content
+
+
+def test_a_large_upload_spooled_to_disk_is_kept_from_its_file(
+    alice: User,
+    alice_client: Client,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import hashlib
+
+    def unused(_: object) -> None:
+        raise AssertionError("a spooled upload is copied from its file, not read in chunks")
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes to a temporary file
+    monkeypatch.setattr(storage, "store_chunks", unused)
+    data = zip_of({"runs/a.fit": fit_run()})
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("activities:import-files"),
+            {"files": [SimpleUploadedFile("export.zip", data)]},
+        )
+    batch = Import.objects.get()
+    assert batch.uploads == [{"name": "export.zip", "sha256": hashlib.sha256(data).hexdigest()}]
+    assert storage.read_stored(StoredFile.objects.get(sha256=batch.uploads[0]["sha256"])) == data
+    assert Activity.objects.filter(runner=alice).count() == 1
 
 
 def test_an_upload_without_files_or_too_big_is_refused_plainly(
