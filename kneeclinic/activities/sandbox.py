@@ -100,6 +100,9 @@ class ParseSandbox:
         self.setup = setup
         self._process: subprocess.Popen[bytes] | None = None
         self._outgoing = bytearray()  # request bytes the worker has not taken yet
+        self._received = bytearray()  # reply bytes read ahead of the reply asked for
+        self._selector: selectors.BaseSelector | None = None  # the current worker's pipes
+        self._writing = False  # the worker's input is watched for room to write
         self._handed = 0  # requests given to the current worker and not yet answered
         self._ready = False  # the current worker said it is ready
 
@@ -158,8 +161,8 @@ class ParseSandbox:
         self._handed = len(waiting)
         try:
             deadline = time.monotonic() + self.wall_seconds
-            status, length = _REPLY.unpack(self._exchange(process, _REPLY.size, deadline))
-            payload = self._exchange(process, length, deadline)
+            status, length = _REPLY.unpack(self._take(process, _REPLY.size, deadline))
+            payload = self._take(process, length, deadline)
         except TimeoutError:
             self._stop(kill=True)
             return _parse_error(
@@ -175,34 +178,37 @@ class ParseSandbox:
             return activities
         return _parse_error(payload.decode("utf-8", errors="replace"))
 
-    def _exchange(self, process: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
-        """Read ``size`` reply bytes, writing pending requests whenever the worker takes them."""
+    def _take(self, process: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+        """The next ``size`` reply bytes, writing pending requests whenever the worker takes
+        them. A read takes all the pipe holds (often several replies): the rest waits here."""
         stdin, stdout = _pipes(process)
-        received = bytearray()
-        with selectors.DefaultSelector() as selector:
-            selector.register(stdout.fileno(), selectors.EVENT_READ)
-            writing = False
-            while len(received) < size:
-                if self._outgoing and not writing:
-                    selector.register(stdin.fileno(), selectors.EVENT_WRITE)
-                    writing = True
-                left = deadline - time.monotonic()
-                ready = selector.select(left) if left > 0 else []
-                if not ready:
-                    raise TimeoutError
-                for key, _ in ready:
-                    if key.fd == stdout.fileno():
-                        chunk = os.read(key.fd, min(size - len(received), 1 << 20))
-                        if not chunk:
-                            raise EOFError
-                        received += chunk
-                    else:
-                        with contextlib.suppress(BlockingIOError):
-                            del self._outgoing[: os.write(key.fd, self._outgoing[: 1 << 20])]
-                        if not self._outgoing:
-                            selector.unregister(key.fd)
-                            writing = False
-        return bytes(received)
+        if self._selector is None:
+            self._selector = selectors.DefaultSelector()
+            self._selector.register(stdout.fileno(), selectors.EVENT_READ)
+        selector = self._selector
+        while len(self._received) < size:
+            if self._outgoing and not self._writing:
+                selector.register(stdin.fileno(), selectors.EVENT_WRITE)
+                self._writing = True
+            left = deadline - time.monotonic()
+            ready = selector.select(left) if left > 0 else []
+            if not ready:
+                raise TimeoutError
+            for key, _ in ready:
+                if key.fd == stdout.fileno():
+                    chunk = os.read(key.fd, PIPE_BYTES)
+                    if not chunk:
+                        raise EOFError
+                    self._received += chunk
+                else:
+                    with contextlib.suppress(BlockingIOError):
+                        del self._outgoing[: os.write(key.fd, self._outgoing[: 1 << 20])]
+                    if not self._outgoing:
+                        selector.unregister(key.fd)
+                        self._writing = False
+        taken = bytes(self._received[:size])
+        del self._received[:size]
+        return taken
 
     def close(self) -> None:
         """Stop the worker (it finishes on end of input; it is killed if it does not)."""
@@ -262,6 +268,11 @@ class ParseSandbox:
     def _stop(self, *, kill: bool) -> int | None:
         process, self._process = self._process, None
         self._outgoing = bytearray()
+        self._received = bytearray()
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        self._writing = False
         self._handed = 0
         if process is None:
             return None
