@@ -27,7 +27,7 @@ FILES = DATA / "garmin-export-10y"
 EMAIL = "bench@example.com"
 PAGE_REPEATS = 10
 GOAL_RATIO = 1.5
-ROUNDS = 3
+ROUNDS = 5
 
 
 def ensure_history() -> list[Path]:
