@@ -70,7 +70,6 @@ STALE_AFTER_S = 120
 """A running import with no progress for this long lost its worker and may be claimed again."""
 PARSE_WORKERS = IMPORT_WORKERS
 """Parse workers per import (defined beside the sandbox: the command starts them early)."""
-WORKER_ENTRY = IMPORT_ENTRY
 READ_AHEAD = 32
 """Files handed to each parse worker before their results are asked for."""
 BATCH_FILES = 100
@@ -140,7 +139,7 @@ def start_workers() -> list[ParseSandbox]:
     """
     boxes = take_early_workers()  # started by the command before Django was set up
     boxes += [
-        ParseSandbox(entry=WORKER_ENTRY, setup=b"") for _ in range(PARSE_WORKERS - len(boxes))
+        ParseSandbox(entry=IMPORT_ENTRY, setup=b"") for _ in range(PARSE_WORKERS - len(boxes))
     ]
     for box in boxes:
         box.start(wait=False)  # (a running worker is left as it is)
