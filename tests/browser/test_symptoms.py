@@ -26,7 +26,7 @@ def test_the_checker_reaches_the_emergency_outcome_from_one_red_flag_answer(
     heading = phone.get_by_role("heading", name="Call 999 or go to A&E now")
     heading.wait_for()
     # htmx moves focus to the result's heading once the swap settles: wait for it, not a guess.
-    phone.wait_for_function("document.activeElement?.id === 'result-heading'", timeout=5000)
+    phone.wait_for_function("() => document.activeElement?.id === 'result-heading'", timeout=5000)
     assert "serious infection" in phone.locator(".checker-reasons").inner_text()
     check_accessibility(phone)
     phone.get_by_role("link", name="Back to your diary").click()
